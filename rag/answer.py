@@ -1,0 +1,402 @@
+"""Retrieved sections → a grounded Answer with citations, by extraction (no language model).
+
+Every answer quotes the letter verbatim and cites the section the quote comes from. A question is
+"not found" when the evidence does not carry what it asks: no figure of the unit, time and thing it
+asks about; a person, place or date the sections never state; or words the letter never uses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from rag.figures import figures_of
+from rag.questions import LEXICON, UNIT_GROUPS, Question, analyze
+from rag.retrieve import Retrieval, translate_terms
+from rag.settings import Settings
+from rag.text import clause_spans, enclosing, normalize, sentence_spans
+from rag.types import Answer, Citation, Figure, Letter, Section
+
+NOT_FOUND = "信中未提及"  # the one "not found" phrase: prompts, extractive answers and tests use it
+_STATUS_ZH = {"target": "2018年工作目标（计划）", "result": "已完成的结果（实绩）"}
+_STATUS_EN = {"target": "a 2018 target (plan)", "result": "a reported result (already achieved)"}
+
+
+def _bigrams(text: str) -> set[str]:
+    t = normalize(text)
+    return {t[i : i + 2] for i in range(len(t) - 1) if not re.search(r"[\s，,。、；;：:“”《》（）()]", t[i : i + 2])}
+
+
+@dataclass
+class Evidence:
+    section: Section
+    rank: int
+
+
+class AnswerBuilder:
+    mode = "extractive"
+
+    def __init__(self, letters: Sequence[Letter], cache_dir: Path | None = None):
+        self.letters = {l.doc: l for l in letters}
+        self.cache_dir = cache_dir
+        self.meta_rules = [
+            (field, re.compile(pattern, re.I))
+            for field, pattern in (
+                line.split("\t") for line in (LEXICON / "meta.tsv").read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")
+            )
+        ]
+        sentences = [s.text[a:b] for l in letters for s in l.sections for a, b in sentence_spans(s.text)]
+        df = Counter(g for sent in sentences for g in _bigrams(sent))
+        self.idf = {g: math.log(1 + len(sentences) / c) for g, c in df.items()}
+        self.default_idf = math.log(1 + len(sentences))
+
+    @classmethod
+    def from_settings(cls, settings: Settings, letters: Sequence[Letter]) -> "AnswerBuilder":
+        builder = cls(letters, cache_dir=settings.data_dir / "jieba")
+        if settings.uses_llm:
+            from rag.llm import LLMAnswerBuilder
+
+            return LLMAnswerBuilder(builder, settings)
+        return builder
+
+    # ---- scoring helpers -------------------------------------------------------------------
+    def overlap(self, query: str | set[str], text: str) -> float:
+        """IDF-weighted share of the query's character bigrams found in text (0..1)."""
+        q = query if isinstance(query, set) else _bigrams(query)
+        if not q:
+            return 0.0
+        t = _bigrams(text)
+        total = sum(self.idf.get(g, self.default_idf) for g in q)
+        return sum(self.idf.get(g, self.default_idf) for g in q & t) / total
+
+    def _query_text(self, q: Question) -> str:
+        return " ".join(translate_terms(q.text)) if q.english else " ".join(q.terms)
+
+    # ---- entry point ----------------------------------------------------------------------
+    def build(self, question: str, resolved: str, retrieval: Retrieval) -> Answer:
+        top = retrieval.sections[0][0].metadata["doc"] if retrieval.sections else next(iter(self.letters))
+        letter = self.letters[top]
+        signed_year = letter.meta.signed.year if letter.meta.signed else None
+        q = analyze(resolved, letter.source, signed_year, self.cache_dir)
+        evidence = self._evidence(retrieval)
+        closest = evidence[0].section if evidence else None
+
+        if meta := self._meta_answer(question, resolved, q, letter):
+            return meta
+        if q.unknown:
+            return self._not_found(question, resolved, q, closest, f"unknown terms {q.unknown}")
+        handler = {
+            "figure": self._figure_answer,
+            "verify": self._verify_answer,
+            "list": self._list_answer,
+            "place": self._place_answer,
+            "when": self._when_answer,
+            "person": lambda *a: None,  # the only people a letter names are in its header
+            "passage": self._passage_answer,
+        }[q.kind]
+        answer = handler(question, resolved, q, evidence, retrieval)
+        return answer or self._not_found(question, resolved, q, closest, q.kind)
+
+    def _evidence(self, retrieval: Retrieval, k: int = 5) -> list[Evidence]:
+        out, seen = [], set()
+        keys = [f"{d.metadata['doc']}:{d.metadata['section']}" for d, _ in retrieval.sections[:k]] + retrieval.exact
+        for key in keys:
+            if key in seen:
+                continue
+            seen.add(key)
+            doc, _, sid = key.partition(":")
+            out.append(Evidence(self.letters[doc].section(sid), len(out)))
+        return out
+
+    # ---- answers --------------------------------------------------------------------------
+    def _meta_answer(self, question: str, resolved: str, q: Question, letter: Letter) -> Answer | None:
+        if q.kind in {"figure", "list"} and not re.search(r"第几号|几号建议", resolved):
+            return None
+        m = letter.meta
+        for field, pattern in self.meta_rules:
+            if not pattern.search(resolved):
+                continue
+            value = {
+                "doc_number": m.doc_number,
+                "addressee": m.addressee,
+                "suggestion_number": m.suggestion_number and f"第{m.suggestion_number}号",
+                "suggestion_title": m.suggestion_title and f"《{m.suggestion_title}》",
+                "session": m.session,
+                "signer": m.signer,
+                "signed": m.signed and f"{m.signed.year}年{m.signed.month}月{m.signed.day}日",
+                "published": m.published and m.published.isoformat(),
+            }[field]
+            if not value:
+                return None
+            header = letter.section("0")
+            probe = {"signed": m.signed_raw, "published": None, "suggestion_number": m.suggestion_number,
+                     "suggestion_title": m.suggestion_title}.get(field, value)
+            line = next((ln for ln in header.text.splitlines() if probe and probe in ln), header.text.splitlines()[0])
+            note = ""
+            if field == "signed" and m.signed_raw and m.signed_raw != value:
+                note = f"（原文落款写作“{m.signed_raw}”）" if not q.english else f" (written “{m.signed_raw}” in the source)"
+            if field == "published":
+                note = "（网站发布日期，见网页信息栏，不属于信件正文）" if not q.english else " (date the site published it)"
+                line = header.text.splitlines()[0]
+            cite = Citation(letter.doc, "0", header.label, line)
+            text = f"**{value}**{note} {cite.marker()}\n\n> {line}"
+            return Answer(question, text, True, (cite,), "meta", "unknown", resolved)
+        return None
+
+    def _figure_candidates(self, q: Question, evidence: list[Evidence], retrieval: Retrieval) -> list[tuple[float, Figure]]:
+        rank_of = {(e.section.doc, e.section.id): e.rank for e in evidence}
+        counted = q.counted if not q.english else " ".join(translate_terms(q.text))
+        query = self._query_text(q)
+        scored = []
+        for e in evidence:
+            for f in figures_of(self.letters[e.section.doc]):
+                if f.section != e.section.id or f.unit == "周年":
+                    continue
+                if q.unit_group and f.unit not in UNIT_GROUPS[q.unit_group]:
+                    continue
+                if q.years and not self._year_fits(f, q.years, e.section):
+                    continue
+                if q.intent and not q.years and f.status not in (q.intent, "unknown"):
+                    continue
+                segment = self._segment(f, e.section)
+                s_seg = self.overlap(counted, segment) if counted else 0.0
+                s_clause = self.overlap(query, f.clause)
+                s_sent = self.overlap(query, f.sentence)
+                dense = self._sentence_similarity(retrieval, f, e.section)
+                score = 3 * s_seg + 2 * s_clause + s_sent + 0.3 / (1 + rank_of[(f.doc, f.section)])
+                if q.english:
+                    score += 4 * dense
+                scored.append((score, s_seg, s_clause, f))
+        scored.sort(key=lambda t: -t[0])
+        return [(s, f) for s, seg, cl, f in scored if self._supported(q, seg, cl)]
+
+    def _supported(self, q: Question, seg: float, clause: float) -> bool:
+        """The thing asked about must be named where the figure stands, not just nearby."""
+        if q.english:
+            return clause >= 0.2 or seg >= 0.3
+        if q.counted:
+            return seg >= 0.5 or (seg >= 0.34 and clause >= 0.5)
+        return clause >= 0.5
+
+    def _segment(self, f: Figure, section: Section) -> str:
+        """The 、-separated piece of the clause holding the figure: 重点实验室36个 in a list of three."""
+        c0 = section.text.find(f.clause)
+        local = f.start - c0 if c0 >= 0 else 0
+        pieces, pos = f.clause.split("、"), 0
+        for piece in pieces:
+            if pos <= local < pos + len(piece) + 1:
+                # the clause's lead (2017年新批准组建…) belongs to every piece of its list
+                return piece if piece is pieces[0] else _lead_words(pieces[0]) + piece
+            pos += len(piece) + 1
+        return f.clause
+
+    def _year_fits(self, f: Figure, years: list[int], section: Section) -> bool:
+        stated = [int(y) for y in re.findall(r"(?<![\d〔])((?:19|20)\d{2})(?=年)", f.sentence)]
+        if stated:
+            return any(y in stated for y in years)
+        letter = self.letters[f.doc]
+        signed = letter.meta.signed.year if letter.meta.signed else None
+        if signed is None:
+            return False
+        implied = signed if f.status == "target" else None
+        return implied in years if implied else f.status == "result" and all(y < signed for y in years)
+
+    def _sentence_similarity(self, retrieval: Retrieval, f: Figure, section: Section) -> float:
+        start = section.text.find(f.sentence)
+        return retrieval.sentence_similarity.get((f.doc, f.section, start), 0.0)
+
+    def _figure_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
+        candidates = self._figure_candidates(q, evidence, retrieval)
+        if not candidates:
+            return None
+        _, f = candidates[0]
+        return self._render_figure(question, resolved, q, f)
+
+    def _render_figure(self, question, resolved, q: Question, f: Figure) -> Answer:
+        letter = self.letters[f.doc]
+        section = letter.section(f.section)
+        cite = Citation(f.doc, f.section, section.label, f.sentence)
+        status_line = (_STATUS_EN if q.english else _STATUS_ZH).get(f.status)
+        if q.english:
+            head = f"**{f.text}** — {f.clause}" + (f"; {status_line}." if status_line else ".")
+        else:
+            head = f"**{f.text}**（{f.clause}）" + (f"——这是{status_line}。" if status_line else "。")
+        text = f"{head}\n\n> {f.sentence} {cite.marker()}"
+        return Answer(question, text, True, (cite,), "figure", f.status, resolved)
+
+    def _verify_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
+        """A question that quotes a figure: find where the letter states it and say what it is."""
+        want = {normalize(t) for t in q.figures}
+        best = None
+        for e in evidence:
+            for f in figures_of(self.letters[e.section.doc]):
+                if f.section != e.section.id:
+                    continue
+                if not any(w in normalize(f.text) or normalize(f.text) in w for w in want):
+                    continue
+                score = self.overlap(" ".join(q.terms), f.sentence) + 0.1 / (1 + e.rank)
+                if best is None or score > best[0]:
+                    best = (score, f)
+        if best is None:
+            return self._passage_answer(question, resolved, q, evidence, retrieval)
+        return self._render_figure(question, resolved, q, best[1])
+
+    def _best_sentences(self, q: Question, evidence: list[Evidence], retrieval: Retrieval, n: int = 1):
+        query = self._query_text(q)
+        scored = []
+        for e in evidence:
+            for a, b in sentence_spans(e.section.text):
+                sent = e.section.text[a:b]
+                if len(sent) < 8:
+                    continue  # a bare heading is not evidence
+                score = self.overlap(query, sent) + 0.15 / (1 + e.rank)
+                sim = retrieval.sentence_similarity.get((e.section.doc, e.section.id, a))
+                if q.english and sim is not None:
+                    score += 2 * sim
+                scored.append((score, e.section, sent, a))
+        scored.sort(key=lambda t: -t[0])
+        return scored[:n]
+
+    def _coverage_ok(self, q: Question, sentence: str) -> bool:
+        if q.english:
+            return True
+        return self.overlap(" ".join(q.terms), sentence) >= 0.45
+
+    def _passage_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
+        best = self._best_sentences(q, evidence, retrieval, n=2)
+        if not best or not self._coverage_ok(q, best[0][2]):
+            return None
+        citations, lines = [], []
+        for i, (score, section, sent, _) in enumerate(best):
+            if i and (score < best[0][0] * 0.8 or not self._coverage_ok(q, sent)):
+                break
+            cite = Citation(section.doc, section.id, section.label, sent)
+            citations.append(cite)
+            lines.append(f"> {sent} {cite.marker()}")
+        intro = "The letter says:" if q.english else "信中写道："
+        return Answer(question, intro + "\n\n" + "\n>\n".join(lines), True, tuple(citations), "passage", "unknown", resolved)
+
+    def _list_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
+        # A question about a whole part ("…这一部分包括哪几项") lists the part's items.
+        query = self._query_text(q)
+        for e in evidence[:3]:
+            letter = self.letters[e.section.doc]
+            part = e.section if e.section.parent == "0" and e.section.depth == 0 else None
+            if part is None and e.section.parent and e.section.parent != "0":
+                part = letter.section(e.section.parent)
+            if part and self.overlap(part.title, query) >= 0.6:
+                return self._children_answer(question, resolved, letter, part)
+        best = self._best_sentences(q, evidence, retrieval, n=1)
+        if not best or not self._coverage_ok(q, best[0][2]):
+            return None
+        _, section, sent, _ = best[0]
+        letter = self.letters[section.doc]
+        if re.search(r"[:：]$", sent) and section.id == "0":
+            parts = [s for s in letter.sections if s.parent == "0" and s.depth == 0]
+            if parts:
+                return self._children_answer(question, resolved, letter, None, parts, sent)
+        items = enumeration(sent, query)
+        cite = Citation(section.doc, section.id, section.label, sent)
+        body = "\n".join(f"- {item}" for item in items)
+        intro = ("The letter lists:" if q.english else "信中列举：") if items else ("The letter says:" if q.english else "信中写道：")
+        text = (intro + "\n\n" + body + "\n\n" if items else intro + "\n\n") + f"> {sent} {cite.marker()}"
+        return Answer(question, text, True, (cite,), "list", "unknown", resolved)
+
+    def _children_answer(self, question, resolved, letter: Letter, part: Section | None, children=None, lead=None):
+        children = children or [s for s in letter.sections if s.parent == part.id]
+        if not children:
+            return None
+        citations = [Citation(letter.doc, c.id, c.label, c.text.split("。")[0] + ("。" if "。" in c.text else "")) for c in children]
+        lines = [f"{i}. {c.title} {cite.marker()}" for i, (c, cite) in enumerate(zip(children, citations), 1)]
+        head = f"> {lead} [§0]\n\n" if lead else (f"**{part.label}** 共{len(children)}项：\n\n" if part else "")
+        if lead:
+            citations.insert(0, Citation(letter.doc, "0", letter.section("0").label, lead))
+        return Answer(question, head + "\n".join(lines), True, tuple(citations), "list", "unknown", resolved)
+
+    def _place_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
+        """Which city/country: the place must share the clause piece with what the question names."""
+        from rag.questions import segmenter
+
+        best = self._best_sentences(q, evidence, retrieval, n=3)
+        for _, section, sent, _ in best:
+            if not self._coverage_ok(q, sent):
+                continue
+            for c0, c1 in clause_spans(sent):
+                clause = sent[c0:c1]
+                if self.overlap(" ".join(q.terms) or self._query_text(q), clause) < 0.4:
+                    continue
+                places = [t.word for t in segmenter(self.cache_dir).cut(clause) if t.flag == "ns"]
+                pieces = clause.split("、")
+                # Places count only as a coordinated list (沈阳、大连、鞍山联合创建…) or in the same piece.
+                if places and (len(pieces) > 1 or any(p in clause for p in places)):
+                    cite = Citation(section.doc, section.id, section.label, sent)
+                    found = "、".join(dict.fromkeys(places))
+                    text = f"**{found}**\n\n> {sent} {cite.marker()}"
+                    named = [t for t in q.terms if len(t) >= 4]
+                    if named and not any(t in p for t in named for p in pieces if any(pl in p for pl in places)):
+                        continue
+                    return Answer(question, text, True, (cite,), "place", "unknown", resolved)
+        return None
+
+    def _when_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
+        """A date question needs a date in the evidence that the question did not already give."""
+        day_level = bool(re.search(r"哪天|哪一天|几月|日期|date", q.text))
+        for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
+            if not self._coverage_ok(q, sent):
+                continue
+            dates = re.findall(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?", sent)
+            new = [d for d in dates if d not in q.text and (not day_level or "月" in d)]
+            if new:
+                cite = Citation(section.doc, section.id, section.label, sent)
+                return Answer(question, f"**{new[0]}**\n\n> {sent} {cite.marker()}", True, (cite,), "fact", "result", resolved)
+        return None
+
+    def _not_found(self, question, resolved, q: Question, closest: Section | None, why: str) -> Answer:
+        if q.english:
+            text = f"{NOT_FOUND} — the letter does not say this."
+            if closest:
+                text += f" The closest section is {closest.label} [§{closest.id}]."
+        else:
+            text = f"{NOT_FOUND}这一内容。"
+            if closest:
+                text += f"最接近的是“{closest.label}” [§{closest.id}]。"
+        return Answer(question, text, False, (), "not_found", "unknown", resolved, closest.id if closest else None)
+
+
+def _lead_words(first_piece: str) -> str:
+    """The words before the first figure of a list clause (2017年新批准组建), shared by every piece."""
+    m = re.search(r"\d", first_piece)
+    lead = first_piece[: m.start()] if m else ""
+    return re.sub(r"[\u4e00-\u9fff]{2,}$", lambda x: x.group(0)[: max(0, len(x.group(0)) - 8)], lead)
+
+
+_ENUM_LEAD = re.compile(r"^.*?(?:围绕|包括|从|与|按照|以|建立和完善|完善|推动|支持)")
+_ENUM_TAIL = re.compile(r"(?:等|“|”|的|及“).*$")
+
+
+def enumeration(sentence: str, query: str) -> list[str]:
+    """The items of the 、-list in the clause that best matches the question."""
+    best, best_score = None, -1.0
+    for c0, c1 in clause_spans(sentence):
+        clause = sentence[c0:c1].rstrip("，,。；;：:")
+        if "、" not in clause:
+            continue
+        score = len(_bigrams(query) & _bigrams(clause)) + clause.count("、")
+        if score > best_score:
+            best, best_score = clause, score
+    if not best:
+        return []
+    pieces = [p.strip("“”\"") for p in best.split("、")]
+    first = _ENUM_LEAD.sub("", pieces[0])
+    last = _ENUM_TAIL.sub("", pieces[-1]) or pieces[-1]
+    middle_len = max((len(p) for p in pieces[1:-1]), default=6)
+    if len(first) > middle_len + 4:
+        first = first[-(middle_len):]
+    items = [first, *pieces[1:-1]]
+    items.extend(p for p in re.split(r"和(?=[\u4e00-\u9fff]{2,})", last) if p) if len(last) > middle_len + 2 else items.append(last)
+    return [i.strip("“”\"") for i in items if i]

@@ -1,0 +1,70 @@
+"""The answering engine: one object that owns the index, the retriever and the answer step."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from rag.answer import AnswerBuilder
+from rag.figures import figures_of
+from rag.followup import resolve_followup
+from rag.index import IndexReport, LetterIndex, Progress
+from rag.retrieve import HybridRetriever, make_retriever
+from rag.settings import Settings
+from rag.types import Answer, Figure, Letter, Section, Turn
+from rag.validate import clean_question
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    index: LetterIndex
+    retriever: HybridRetriever
+    builder: AnswerBuilder
+    index_report: IndexReport
+    started_seconds: float = 0.0
+    _sections: dict[tuple[str, str], Section] = field(default_factory=dict)
+
+    @property
+    def letters(self) -> list[Letter]:
+        return self.index.letters
+
+    @property
+    def mode(self) -> str:
+        return self.builder.mode
+
+    def letter(self, doc: str | None = None) -> Letter:
+        return self.index.letter(doc) if doc else self.letters[0]
+
+    def section(self, doc: str, section_id: str) -> Section:
+        return self.letter(doc).section(section_id)
+
+    def figures(self, doc: str | None = None) -> list[Figure]:
+        letters = [self.letter(doc)] if doc else self.letters
+        return [f for letter in letters for f in figures_of(letter)]
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """Answer one question; `history` holds the earlier turns of the same conversation.
+
+        Raises rag.validate.BadQuestion for input that is not a question (empty, too long, control bytes).
+        """
+        question = clean_question(question, self.settings)
+        resolved = resolve_followup(question, history)
+        ranked = self.retriever.rank(resolved)
+        answer = self.builder.build(question, resolved, ranked)
+        log.debug("ask %r → %s %s", resolved, answer.kind, [c.section for c in answer.citations])
+        return answer
+
+
+def load_engine(settings: Settings, progress: Progress | None = None) -> Engine:
+    """Open the index (building it the first time or when a letter changed) and make the engine."""
+    started = time.perf_counter()
+    index = LetterIndex(settings)
+    report = index.ensure(progress=progress)
+    retriever = make_retriever(index, k=settings.top_k)
+    builder = AnswerBuilder.from_settings(settings, index.letters)
+    return Engine(settings, index, retriever, builder, report, time.perf_counter() - started)

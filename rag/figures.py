@@ -1,0 +1,98 @@
+"""Figures of a letter: number, unit, qualifier, the clause that says what it counts, target or result."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.text import clause_spans, enclosing, sentence_spans
+from rag.types import Figure, Letter, Section, Status
+
+UNITS = ("万元", "亿元", "元", "%", "人次", "周年", "个", "家", "项", "名", "次", "件", "所", "条", "人", "倍", "台", "套", "年")
+_LEADING = ("达到", "增长", "超过", "突破", "累计", "共")
+_TRAILING = ("以上", "以下", "左右", "余")
+_FIGURE = re.compile(
+    r"(?P<lead>" + "|".join(_LEADING) + r")?"
+    r"(?<![\d+〔第])(?P<num>\d+(?:\.\d+)?)"
+    r"(?P<unit>" + "|".join(map(re.escape, UNITS)) + r")"
+    r"(?P<tail>" + "|".join(_TRAILING) + r")?"
+)
+# A year is four digits not followed by a unit ("2000项" is a count, "2017辽宁省委…" a year).
+_YEAR = re.compile(r"(?<![\d〔])((?:19|20)\d{2})(?![\d〕—\-+.项个家名次万亿元%人件所条倍台套])")
+# Cue words are about tense, not topic: reported work vs planned work.
+_RESULT_CUES = re.compile(r"期间|截至目前|近年来|已经|已|共有|通过验收|取得|完成了|晋升为")
+_TARGET_CUES = re.compile(r"全年|新增|新组建|新建|新派驻|达到|力争|计划|将|要|继续|推进|推动|加快|以上")
+
+
+def years_in(text: str) -> list[int]:
+    return [int(y) for y in _YEAR.findall(text)]
+
+
+def sentence_status(sentence: str, signed_year: int | None) -> Status:
+    years = years_in(sentence)
+    if years and signed_year:
+        # The year a sentence is about decides: before the letter's year is reported, from it on is planned.
+        return "result" if max(years) < signed_year else "target"
+    if _RESULT_CUES.search(sentence):
+        return "result"
+    if _TARGET_CUES.search(sentence):
+        return "target"
+    return "unknown"
+
+
+def section_status(section: Section, signed_year: int | None) -> Status:
+    votes = [sentence_status(section.text[s:e], signed_year) for s, e in sentence_spans(section.text)]
+    results, targets = votes.count("result"), votes.count("target")
+    if results == targets:
+        return "unknown"
+    return "result" if results > targets else "target"
+
+
+def extract_figures(letter: Letter) -> list[Figure]:
+    signed_year = letter.meta.signed.year if letter.meta.signed else None
+    out: list[Figure] = []
+    defaults = {s.id: section_status(s, signed_year) for s in letter.sections}
+    for section in letter.sections:
+        text = section.text
+        sents, clauses = sentence_spans(text), clause_spans(text)
+        for m in _FIGURE.finditer(text):
+            num, unit = m["num"], m["unit"]
+            after = text[m.end() : m.end() + 1]
+            if unit == "年" and len(num) == 4:
+                continue  # a year, not a quantity
+            if (after and after in "+—-") or text[m.start("num") - 1 : m.start("num")] in "+-":
+                continue  # names like “6+4”, 2030—
+            if unit == "年" and not m["tail"]:
+                continue  # "2011年起" etc.; durations are written with 年 + 以上 when they are figures
+            s0, s1 = enclosing(sents, m.start("num"))
+            c0, c1 = enclosing(clauses, m.start("num"))
+            sentence = text[s0:s1]
+            status = sentence_status(sentence, signed_year)
+            if status == "unknown":
+                status = defaults[section.id]
+                if status == "unknown" and section.parent:
+                    status = defaults.get(section.parent, "unknown")
+            if unit == "周年":
+                status = "unknown"  # an anniversary is neither plan nor result
+            lead = m["lead"] or ""
+            # 共 only counts as part of the figure when it touches the number.
+            out.append(
+                Figure(
+                    doc=section.doc,
+                    section=section.id,
+                    text=m[0],
+                    value=float(num),
+                    unit=unit,
+                    qualifier=(m["tail"] or lead or ""),
+                    clause=text[c0:c1].rstrip("，,。；;：:"),
+                    sentence=sentence,
+                    status=status,
+                    start=m.start(),
+                )
+            )
+    return out
+
+
+@lru_cache(maxsize=8)
+def figures_of(letter: Letter) -> tuple[Figure, ...]:
+    return tuple(extract_figures(letter))

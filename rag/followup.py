@@ -1,0 +1,44 @@
+"""Follow-up questions: '那重点实验室呢？' is read against the previous question of the conversation."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from rag.questions import QUESTION_WORD, counted_phrase
+from rag.types import Turn
+
+_LEAD = re.compile(r"^(?:那么|那|还有|另外|再问一下|and\s+|what about\s+|how about\s+)[，,\s]*", re.I)
+_TAIL = re.compile(r"[呢吗啊呀]?[？?。.!！\s]*$")
+_TIME = re.compile(r"(?:19|20)\d{2}年?|今年|去年|明年|前年|全年")
+
+
+def is_followup(question: str) -> bool:
+    q = question.strip()
+    if len(q) > 24:
+        return False
+    return bool(_LEAD.match(q) or re.search(r"呢[？?]?$", q))
+
+
+def resolve_followup(question: str, history: Sequence[Turn]) -> str:
+    """The question spelled out in full, using the previous turn; unchanged when it stands alone."""
+    if not history or not is_followup(question):
+        return question
+    base = history[-1].answer.resolved_question or history[-1].question
+    fragment = _TAIL.sub("", _LEAD.sub("", question.strip()))
+    if not fragment:
+        return base
+    subject = counted_phrase(base)
+    if not QUESTION_WORD.search(fragment):
+        # A bare noun phrase: ask the previous question about it instead.
+        if subject and subject in base:
+            return base.replace(subject, fragment, 1)
+        return fragment + "，" + base
+    # A question of its own that leans on the previous one for its subject and time.
+    if not counted_phrase(fragment) and subject:
+        fragment = fragment + subject
+    if not _TIME.search(fragment):
+        times = _TIME.findall(base)
+        if times:
+            fragment = times[0] + fragment
+    return fragment

@@ -1,0 +1,156 @@
+"""Sections (and their sentences) → Chroma, through langchain-chroma; rebuilt only when a letter changes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.documents import Document
+
+from rag.embeddings import MODEL_ID, E5EmbeddingFunction, E5Embeddings
+from rag.settings import Settings
+from rag.structure import load_corpus
+from rag.text import sentence_spans
+from rag.types import Letter, Section
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IndexReport:
+    built: list[str] = field(default_factory=list)  # docs (re)indexed
+    kept: list[str] = field(default_factory=list)  # docs already up to date
+    removed: list[str] = field(default_factory=list)  # docs no longer in the corpus
+    sections: int = 0
+    sentences: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = []
+        if self.built:
+            parts.append(f"indexed {', '.join(self.built)} ({self.sections} sections, {self.sentences} sentences)")
+        if self.kept:
+            parts.append(f"up to date: {', '.join(self.kept)}")
+        if self.removed:
+            parts.append(f"removed: {', '.join(self.removed)}")
+        return "; ".join(parts) + f" in {self.seconds:.1f} s"
+
+
+def make_client(settings: Settings) -> chromadb.ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def section_document(section: Section, content_hash: str) -> Document:
+    return Document(
+        id=f"{section.doc}:{section.id}",
+        page_content=section.text,
+        metadata={
+            "doc": section.doc,
+            "section": section.id,
+            "label": section.label,
+            "title": section.title,
+            "parent": section.parent or "",
+            "offsets": json.dumps(section.spans),
+            "content_hash": content_hash,
+        },
+    )
+
+
+def sentence_documents(section: Section, content_hash: str) -> list[Document]:
+    return [
+        Document(
+            id=f"{section.doc}:{section.id}:{start}",
+            page_content=section.text[start:end],
+            metadata={"doc": section.doc, "section": section.id, "start": start, "content_hash": content_hash},
+        )
+        for start, end in sentence_spans(section.text)
+    ]
+
+
+class LetterIndex:
+    """The letters and their two Chroma collections: one record per section, one per sentence."""
+
+    def __init__(self, settings: Settings, client: chromadb.ClientAPI | None = None):
+        self.settings = settings
+        self.client = client or make_client(settings)
+        self.embeddings = E5Embeddings(settings.embedding_variant)
+        self.letters: list[Letter] = load_corpus(settings.corpus_dir)
+        self.sections = self._store(settings.collection)
+        self.sentences = self._store(settings.collection + "_sentences")
+
+    def _store(self, name: str) -> Chroma:
+        # Open the collection with our registered embedding function first, so Chroma records it in
+        # the collection's config; langchain-chroma then reuses that collection as is.
+        self.client.get_or_create_collection(
+            name,
+            embedding_function=E5EmbeddingFunction(self.settings.embedding_variant),
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": MODEL_ID},
+        )
+        return Chroma(collection_name=name, client=self.client, embedding_function=self.embeddings)
+
+    def letter(self, doc: str) -> Letter:
+        for letter in self.letters:
+            if letter.doc == doc:
+                return letter
+        raise KeyError(doc)
+
+    def stored_hashes(self) -> dict[str, str]:
+        got = self.sections._collection.get(include=["metadatas"])
+        return {m["doc"]: m["content_hash"] for m in got["metadatas"] or []}
+
+    def ensure(self, progress: Progress | None = None, force: bool = False) -> IndexReport:
+        """Index every letter whose content hash is not in the store yet; drop letters that are gone."""
+        started = time.perf_counter()
+        report = IndexReport()
+        stored = self.stored_hashes()
+        current = {l.doc: l for l in self.letters}
+        stale = [l for l in self.letters if force or stored.get(l.doc) != l.content_hash]
+        report.kept = [d for d in current if d not in {l.doc for l in stale}]
+        report.removed = [d for d in stored if d not in current]
+        for doc in report.removed + [l.doc for l in stale if l.doc in stored]:
+            for store in (self.sections, self.sentences):
+                store._collection.delete(where={"doc": doc})
+        for letter in stale:
+            section_docs = [section_document(s, letter.content_hash) for s in letter.sections]
+            sentence_docs = [d for s in letter.sections for d in sentence_documents(s, letter.content_hash)]
+            total = len(section_docs) + len(sentence_docs)
+            done = 0
+            for store, docs in ((self.sections, section_docs), (self.sentences, sentence_docs)):
+                for i in range(0, len(docs), 16):
+                    batch = docs[i : i + 16]
+                    store.add_documents(batch, ids=[d.id for d in batch])
+                    done += len(batch)
+                    if progress:
+                        progress(done, total, letter.doc)
+            report.built.append(letter.doc)
+            report.sections += len(section_docs)
+            report.sentences += len(sentence_docs)
+        report.seconds = time.perf_counter() - started
+        if report.built or report.removed:
+            log.info("index: %s", report.summary())
+        return report
+
+    def stored_sections(self) -> list[Document]:
+        """Every section record as stored in Chroma (the lexical lane indexes these)."""
+        got = self.sections._collection.get(include=["documents", "metadatas"])
+        docs = [
+            Document(id=i, page_content=t, metadata=m)
+            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])
+        ]
+        return sorted(docs, key=lambda d: (d.metadata["doc"], _id_key(d.metadata["section"])))
+
+
+def _id_key(section_id: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in section_id.split("."))

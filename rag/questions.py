@@ -1,0 +1,184 @@
+"""What a question asks: its kind, the unit and time it expects, the thing it counts, its content terms."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rag.text import has_cjk, normalize
+
+LEXICON = Path(__file__).with_name("lexicon")
+QUESTION_WORD = re.compile(r"多少|几|哪|什么|谁|怎么|怎样|如何|为何|为什么|是否|吗|啥|how|what|which|who|when|where|why", re.I)
+
+UNIT_GROUPS = {
+    "count": {"个", "家", "项", "所", "件", "条", "台", "套"},
+    "people": {"名", "人", "人次"},
+    "times": {"次"},
+    "money": {"万元", "亿元", "元"},
+    "percent": {"%"},
+}
+_UNIT_OF_WORD = {"个": "count", "家": "count", "项": "count", "所": "count", "件": "count", "条": "count",
+                 "名": "people", "人": "people", "位": "people", "人次": "people", "次": "times",
+                 "万元": "money", "亿元": "money", "元": "money", "钱": "money", "万": "money", "亿": "money"}
+_ASK_UNIT = re.compile(r"(?:多少|几)(人次|万元|亿元|个|家|项|名|位|次|所|件|条|人|元|钱|万|亿)?")
+_MONEY_WORDS = re.compile(r"资金|经费|贷款|投资|钱|拨款|预算|补贴|金额|how much money|lending|loan|fund|investment|budget")
+_PERCENT_WORDS = re.compile(r"百分之|百分比|增长多少|涨多少|增幅|比例|比重|增速|增长率|growth|grow|percent|rate")
+_PEOPLE_WORDS = re.compile(r"多少人|几人|人才|人员|技术员|how many people")
+_TARGET_INTENT = re.compile(r"今年|计划|打算|准备|目标|将要|预计|力争|指标|要|将|will|should|plan|target|expected|goal")
+_RESULT_INTENT = re.compile(r"去年|已经|已|现在|目前|截至|截止|至今|共有|一共|总共|实际|完成了|were|was|did|has|have|so far|already|currently")
+_BOTH_INTENT = re.compile(r"还是|是不是|是否|吗|\?$")
+_RELATIVE_YEAR = {"今年": 0, "去年": -1, "前年": -2, "明年": 1, "this year": 0, "last year": -1, "next year": 1}
+_NEGATED_ASIDE = re.compile(r"[（(]\s*(?:不是|不包括|并非|不含|而非)[^）)]*[）)]|[，,]\s*(?:不是|而不是|并非)[^，,？?。]*")
+_PERSON = re.compile(r"谁|哪位|什么人|负责人|院长|主任|厅长|局长|领导|who\b|whom", re.I)
+_PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪个城市|哪些城市|哪几个城市|哪两个城市|哪个省|哪些国家|哪个国家|地址|位置|where|which cit|which countr", re.I)
+_WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
+_LIST = re.compile(r"哪些|哪几|哪五|哪六|哪两|哪三|哪四|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
+_FIGURE_ASK = re.compile(r"多少|几(?!乎)|how many|how much|by how much|what (?:is|was) the (?:number|amount|target)", re.I)
+
+
+@dataclass
+class Question:
+    text: str  # as asked (after follow-up resolution)
+    english: bool
+    kind: str  # figure / verify / list / person / place / when / passage
+    unit_group: str | None
+    years: list[int]
+    intent: str | None  # target / result / None
+    counted: str  # the thing a figure question counts, e.g. 重点实验室
+    terms: list[str] = field(default_factory=list)  # content words (Chinese)
+    unknown: list[str] = field(default_factory=list)  # content words the letter never uses
+    figures: list[str] = field(default_factory=list)  # figures quoted in the question, e.g. 500家以上
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    words = set()
+    for line in (LEXICON / "stopwords.txt").read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            words.update(line.split())
+    return frozenset(words)
+
+
+_jieba = None
+
+
+def segmenter(cache_dir: Path | None = None):
+    """jieba, loaded once, with its cache in our data folder instead of the shared /tmp."""
+    global _jieba
+    if _jieba is None:
+        import jieba
+        import jieba.posseg
+
+        jieba.setLogLevel(logging.WARNING)
+        if cache_dir is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            jieba.dt.tmp_dir = str(cache_dir)
+        jieba.initialize()
+        _jieba = jieba.posseg
+    return _jieba
+
+
+def counted_phrase(question: str) -> str:
+    """The noun phrase a figure question counts: 多少个[重点实验室] or [技术转移中心]要达到多少个."""
+    q = _NEGATED_ASIDE.sub("", question)
+    m = _ASK_UNIT.search(q)
+    if not m:
+        return ""
+    after = re.split(r"[，,。？?！!、；;\s]", q[m.end():], maxsplit=1)[0]
+    after = re.sub(r"^(?:的)", "", after)
+    after = re.sub(r"(?:呢|吗|啊|呀|了|的|出来|是|有|可以|能)+$", "", after)
+    if len(re.findall(r"[\u4e00-\u9fff]", after)) >= 2:
+        return after
+    before = re.split(r"[，,。？?！!；;\s]", q[: m.start()])[-1]
+    before = re.sub(r"(?:现在|目前|今年|去年|明年|已经|一共|总共|共|要|将|计划|打算|准备|目标是|能|会|可以|达到|新增|增长|涨|有|是|为|了|的|都)+$", "", before)
+    before = re.sub(r"^(?:(?:19|20)\d{2}年|今年|去年|全省|我省|咱们省|辽宁省?|的)+", "", before)
+    return before
+
+
+def years_of(question: str, signed_year: int | None) -> list[int]:
+    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)(?=\s*年|\D|$)", question)]
+    if signed_year:
+        for word, delta in _RELATIVE_YEAR.items():
+            if word in question.lower():
+                years.append(signed_year + delta)
+    return sorted(set(years))
+
+
+def unit_group_of(question: str) -> str | None:
+    q = question.lower()
+    if _PERCENT_WORDS.search(q):
+        return "percent"
+    m = _ASK_UNIT.search(q)
+    if m and m.group(1):
+        return _UNIT_OF_WORD[m.group(1)]
+    if _MONEY_WORDS.search(q):
+        return "money"
+    if _PEOPLE_WORDS.search(q):
+        return "people"
+    return None
+
+
+def intent_of(question: str) -> str | None:
+    q = question.lower()
+    target, result = bool(_TARGET_INTENT.search(q)), bool(_RESULT_INTENT.search(q))
+    if target and result:
+        return None  # "是计划还是已经做到的" asks which; it does not presume
+    return "target" if target else "result" if result else None
+
+
+def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir: Path | None = None) -> Question:
+    from rag.figures import _FIGURE  # one figure grammar for letter and question
+
+    text = question.strip()
+    english = not has_cjk(text) or bool(re.search(r"[A-Za-z]{4,}.*[A-Za-z]{4,}", text))
+    core = _NEGATED_ASIDE.sub("", text)
+    figures = [m[0] for m in _FIGURE.finditer(core)]
+    years = years_of(core, signed_year)
+    if _PERSON.search(core):
+        kind = "person"
+    elif _WHEN.search(core):
+        kind = "when"
+    elif figures and not _FIGURE_ASK.search(core):
+        kind = "verify"
+    elif _FIGURE_ASK.search(core) and not re.search(r"分别|哪几类|哪些", core):
+        kind = "figure"
+    elif _PLACE.search(core):
+        kind = "place"
+    elif _LIST.search(core):
+        kind = "list"
+    else:
+        kind = "passage"
+    terms, unknown = [], []
+    if not english:
+        folded = normalize(letter_text)
+        for token in segmenter(cache_dir).cut(core):
+            word, flag = token.word.strip(), token.flag
+            if not word or word in stopwords() or not re.search(r"[\u4e00-\u9fff0-9A-Za-z]", word):
+                continue
+            if re.fullmatch(r"(?:19|20)\d{2}", word) or word in _RELATIVE_YEAR:
+                continue  # years are checked on their own
+            terms.append(word)
+            if normalize(word) not in folded and _is_content(word, flag):
+                unknown.append(word)
+    return Question(
+        text=text,
+        english=english,
+        kind=kind,
+        unit_group=unit_group_of(core),
+        years=years,
+        intent=intent_of(core),
+        counted=counted_phrase(core),
+        terms=terms,
+        unknown=unknown,
+        figures=figures,
+    )
+
+
+def _is_content(word: str, flag: str) -> bool:
+    """Nouns, names, adjectives and numbers carry what is asked; verbs and particles mostly carry how."""
+    if len(word) < 2 and not word.isdigit():
+        return False
+    return flag[:1] in {"n", "a", "m", "t", "s", "i", "l", "j", "x", "e"} or flag in {"vn", "eng", "nz"}

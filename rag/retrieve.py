@@ -1,0 +1,153 @@
+"""Question → ranked sections: a Chinese lexical lane (character uni+bigram BM25), a dense lane (Chroma),
+and an exact lane (figures and rare phrases the question repeats from the letter), fused by rank."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from langchain_community.retrievers import BM25Retriever
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from rag.index import LetterIndex
+from rag.text import char_ngrams, has_cjk, normalize
+
+GLOSSARY_PATH = Path(__file__).with_name("glossary.tsv")
+_RRF_K = 10  # few documents: a small constant keeps the top ranks apart
+_NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|人次|个|家|项|名|次|件|所|条|人)?")
+
+
+@lru_cache(maxsize=1)
+def glossary() -> list[tuple[str, list[str]]]:
+    rows = []
+    for line in GLOSSARY_PATH.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            en, zh = line.split("\t")
+            rows.append((en.strip().lower(), zh.strip().split("|")))
+    return sorted(rows, key=lambda r: -len(r[0]))  # longest phrase first
+
+
+def translate_terms(question: str) -> list[str]:
+    """Chinese words for the English terms of a question (a lexical bridge, not a translation)."""
+    text = " " + re.sub(r"[^a-z0-9\- ]+", " ", question.lower()) + " "
+    found: list[str] = []
+    for en, zh in glossary():
+        needle = f" {en} "
+        if needle in text:
+            found.extend(zh)
+            text = text.replace(needle, " | ")
+    found.extend(re.findall(r"\b(?:19|20)\d{2}\b", question))
+    return found
+
+
+def lexical_query(question: str) -> str:
+    """The text the lexical lane scores: the question itself, plus Chinese terms for English words."""
+    if has_cjk(question) and not re.search(r"[A-Za-z]{4,}", question):
+        return question
+    return question + " " + " ".join(translate_terms(question))
+
+
+@dataclass
+class Retrieval:
+    """Sections best first with fused scores, and the dense similarity of the best sentences."""
+
+    question: str
+    sections: list[tuple[Document, float]]
+    sentence_similarity: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    exact: list[str] = field(default_factory=list)
+
+    def section_ids(self) -> list[str]:
+        return [d.metadata["section"] for d, _ in self.sections]
+
+
+class HybridRetriever(BaseRetriever):
+    """Ranks the sections stored in Chroma; `k` sections come back, best first, with their scores."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: LetterIndex
+    bm25: BM25Retriever
+    documents: list[Document]
+    k: int = 4
+
+    @classmethod
+    def from_index(cls, index: LetterIndex, k: int = 4) -> "HybridRetriever":
+        documents = index.stored_sections()
+        # Titles are repeated into the lexical text: a section's heading is its strongest signal.
+        texts = [d.metadata["title"] + " " + d.page_content for d in documents]
+        bm25 = BM25Retriever.from_texts(texts, metadatas=[d.metadata for d in documents], preprocess_func=char_ngrams)
+        return cls(index=index, bm25=bm25, documents=documents, k=k)
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [doc for doc, _ in self.rank(query).sections[: self.k]]
+
+    def rank(self, question: str, prefer: tuple[str, ...] = ()) -> Retrieval:
+        """Every section, fused score first."""
+        keys = [self._key(d) for d in self.documents]
+        chinese = has_cjk(question)
+        lanes: list[tuple[float, list[str]]] = []
+
+        lexical = self.bm25.vectorizer.get_scores(char_ngrams(lexical_query(question)))
+        order = sorted(range(len(keys)), key=lambda i: -lexical[i])
+        lanes.append((1.0 if chinese else 0.6, [keys[i] for i in order if lexical[i] > 0]))
+
+        vector = self.index.embeddings.embed_query(question)
+        dense_sections = self.index.sections.similarity_search_by_vector_with_relevance_scores(vector, k=12)
+        dense_sentences = self.index.sentences.similarity_search_by_vector_with_relevance_scores(vector, k=12)
+        lanes.append((0.5 if chinese else 1.0, [self._key(d) for d, _ in dense_sections]))
+        by_sentence: list[str] = []
+        for d, _ in dense_sentences:
+            if self._key(d) not in by_sentence:
+                by_sentence.append(self._key(d))
+        lanes.append((0.5 if chinese else 1.0, by_sentence))
+
+        exact = self.exact_hits(question)
+        fused = {key: 0.0 for key in keys}
+        for weight, ranking in lanes:
+            for rank, key in enumerate(ranking):
+                if key in fused:
+                    fused[key] += weight / (_RRF_K + rank + 1)
+        for key in exact:
+            fused[key] += 1.0 / _RRF_K  # a repeated figure or rare phrase outweighs any single lane
+        for key in prefer:
+            if key in fused:
+                fused[key] += 0.5 / _RRF_K  # a follow-up leans on the sections of the previous answer
+        by_key = dict(zip(keys, self.documents))
+        ranked = sorted(((by_key[k], s) for k, s in fused.items()), key=lambda p: -p[1])
+        similarity = {
+            (d.metadata["doc"], d.metadata["section"], int(d.metadata["start"])): float(score)
+            for d, score in dense_sentences
+        }
+        return Retrieval(question, ranked, similarity, exact)
+
+    def exact_hits(self, question: str) -> list[str]:
+        """Sections that contain a figure or a rare 4-character phrase of the question verbatim."""
+        q = normalize(question)
+        hits: dict[str, int] = {}
+        probes = [m.group(0).replace(" ", "") for m in _NUMBER_UNIT.finditer(q) if m.group(0)[-1:] not in "0123456789"]
+        runs = re.findall(r"[\u4e00-\u9fff]{4,}", q)
+        grams = {run[i : i + 4] for run in runs for i in range(len(run) - 3)}
+        texts = {self._key(d): normalize(d.page_content) for d in self.documents}
+        for gram in grams:
+            holders = [k for k, t in texts.items() if gram in t]
+            if 0 < len(holders) <= 2:
+                for k in holders:
+                    hits[k] = hits.get(k, 0) + 1
+        for probe in probes:
+            for k, t in texts.items():
+                if re.search(r"(?<![\d.])" + re.escape(probe), t):
+                    hits[k] = hits.get(k, 0) + 3
+        return [k for k, _ in sorted(hits.items(), key=lambda kv: -kv[1])[:3]]
+
+    @staticmethod
+    def _key(doc: Document) -> str:
+        return f"{doc.metadata['doc']}:{doc.metadata['section']}"
+
+
+def make_retriever(index: LetterIndex, k: int = 4) -> HybridRetriever:
+    return HybridRetriever.from_index(index, k=k)
