@@ -115,7 +115,7 @@ class AnswerBuilder:
 
     # ---- answers --------------------------------------------------------------------------
     def _meta_answer(self, question: str, resolved: str, q: Question, letter: Letter) -> Answer | None:
-        if q.kind in {"figure", "list"} and not re.search(r"第几号|几号建议", resolved):
+        if q.kind == "figure" and not re.search(r"第几号|几号建议", resolved):
             return None
         m = letter.meta
         for field, pattern in self.meta_rules:
@@ -164,24 +164,48 @@ class AnswerBuilder:
                 if q.intent and not q.years and f.status not in (q.intent, "unknown"):
                     continue
                 segment = self._segment(f, e.section)
-                s_seg = self.overlap(counted, segment) if counted else 0.0
-                s_clause = self.overlap(query, f.clause)
+                context = self._context(f)
+                s_seg = max(self.overlap(counted, segment), _abbreviation(counted, segment)) if counted else 0.0
+                s_ctx = self.overlap(counted, context) if counted else 0.0
+                s_clause = self.overlap(query, context)
                 s_sent = self.overlap(query, f.sentence)
                 dense = self._sentence_similarity(retrieval, f, e.section)
-                score = 3 * s_seg + 2 * s_clause + s_sent + 0.3 / (1 + rank_of[(f.doc, f.section)])
+                score = 3 * s_seg + s_ctx + 2 * s_clause + s_sent + 0.3 / (1 + rank_of[(f.doc, f.section)])
                 if q.english:
                     score += 4 * dense
-                scored.append((score, s_seg, s_clause, f))
+                if self._supported(q, max(s_seg, s_ctx), s_clause, s_sent):
+                    scored.append((score, f))
         scored.sort(key=lambda t: -t[0])
-        return [(s, f) for s, seg, cl, f in scored if self._supported(q, seg, cl)]
+        return scored
 
-    def _supported(self, q: Question, seg: float, clause: float) -> bool:
-        """The thing asked about must be named where the figure stands, not just nearby."""
+    def _supported(self, q: Question, thing: float, clause: float, sentence: float) -> bool:
+        """What is asked about must be named where the figure stands, not just somewhere nearby."""
         if q.english:
-            return clause >= 0.2 or seg >= 0.3
-        if q.counted:
-            return seg >= 0.5 or (seg >= 0.34 and clause >= 0.5)
-        return clause >= 0.5
+            return clause >= 0.2 or thing >= 0.3
+        if q.counted and thing >= 0.5:
+            return True
+        return clause >= 0.5 or (sentence >= 0.6 and clause >= 0.2)
+
+    def _context(self, f: Figure) -> str:
+        """The figure's clause, with the clause before it when its own has no subject (…计划,立项1510项)."""
+        clauses = [f.sentence[a:b] for a, b in clause_spans(f.sentence)]
+        for i, c in enumerate(clauses):
+            if f.clause in c:
+                bare = re.sub(r"[\d.]+|" + re.escape(f.unit) + "|以上|达到|增长", "", c)
+                if len(re.findall(r"[\u4e00-\u9fff]", bare)) < 4 and i:
+                    return clauses[i - 1] + c
+                return c
+        return f.clause
+
+    @staticmethod
+    def _segment_of(f: Figure) -> str:
+        pieces, local = f.clause.split("、"), f.clause.find(f.text)
+        pos = 0
+        for piece in pieces:
+            if pos <= local < pos + len(piece) + 1:
+                return piece if piece is pieces[0] else _lead_words(pieces[0]) + piece
+            pos += len(piece) + 1
+        return f.clause
 
     def _segment(self, f: Figure, section: Section) -> str:
         """The 、-separated piece of the clause holding the figure: 重点实验室36个 in a list of three."""
@@ -222,10 +246,11 @@ class AnswerBuilder:
         section = letter.section(f.section)
         cite = Citation(f.doc, f.section, section.label, f.sentence)
         status_line = (_STATUS_EN if q.english else _STATUS_ZH).get(f.status)
+        what = self._segment(f, section)
         if q.english:
-            head = f"**{f.text}** — {f.clause}" + (f"; {status_line}." if status_line else ".")
+            head = f"**{f.text}** — {what}" + (f"; {status_line}." if status_line else ".")
         else:
-            head = f"**{f.text}**（{f.clause}）" + (f"——这是{status_line}。" if status_line else "。")
+            head = f"**{f.text}**（{what}）" + (f"——这是{status_line}。" if status_line else "。")
         text = f"{head}\n\n> {f.sentence} {cite.marker()}"
         return Answer(question, text, True, (cite,), "figure", f.status, resolved)
 
@@ -252,7 +277,7 @@ class AnswerBuilder:
         for e in evidence:
             for a, b in sentence_spans(e.section.text):
                 sent = e.section.text[a:b]
-                if len(sent) < 8:
+                if len(sent) < 8 or (a == 0 and len(sent) <= len(e.section.title) + 5):
                     continue  # a bare heading is not evidence
                 score = self.overlap(query, sent) + 0.15 / (1 + e.rank)
                 sim = retrieval.sentence_similarity.get((e.section.doc, e.section.id, a))
@@ -262,10 +287,10 @@ class AnswerBuilder:
         scored.sort(key=lambda t: -t[0])
         return scored[:n]
 
-    def _coverage_ok(self, q: Question, sentence: str) -> bool:
+    def _coverage_ok(self, q: Question, sentence: str, share: float = 0.45) -> bool:
         if q.english:
             return True
-        return self.overlap(" ".join(q.terms), sentence) >= 0.45
+        return self.overlap(" ".join(q.terms), sentence) >= share
 
     def _passage_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         best = self._best_sentences(q, evidence, retrieval, n=2)
@@ -289,57 +314,84 @@ class AnswerBuilder:
             part = e.section if e.section.parent == "0" and e.section.depth == 0 else None
             if part is None and e.section.parent and e.section.parent != "0":
                 part = letter.section(e.section.parent)
-            if part and self.overlap(part.title, query) >= 0.6:
+            if part and self.overlap(part.title, q.text if not q.english else query) >= 0.6:
                 return self._children_answer(question, resolved, letter, part)
         best = self._best_sentences(q, evidence, retrieval, n=1)
         if not best or not self._coverage_ok(q, best[0][2]):
             return None
-        _, section, sent, _ = best[0]
+        _, section, sent, start = best[0]
+        sent = self._with_explanation(section, sent, start)
         letter = self.letters[section.doc]
         if re.search(r"[:：]$", sent) and section.id == "0":
             parts = [s for s in letter.sections if s.parent == "0" and s.depth == 0]
             if parts:
                 return self._children_answer(question, resolved, letter, None, parts, sent)
         items = enumeration(sent, query)
+        if not items and sent == best[0][2]:
+            return None  # asked for a list, and the best evidence lists nothing
         cite = Citation(section.doc, section.id, section.label, sent)
         body = "\n".join(f"- {item}" for item in items)
         intro = ("The letter lists:" if q.english else "信中列举：") if items else ("The letter says:" if q.english else "信中写道：")
         text = (intro + "\n\n" + body + "\n\n" if items else intro + "\n\n") + f"> {sent} {cite.marker()}"
-        return Answer(question, text, True, (cite,), "list", "unknown", resolved)
+        return Answer(question, text, True, (cite,), "list", self._status_of(section, sent), resolved)
+
+    def _status_of(self, section: Section, sentence: str) -> str:
+        from rag.figures import section_status, sentence_status
+
+        letter = self.letters[section.doc]
+        year = letter.meta.signed.year if letter.meta.signed else None
+        status = sentence_status(sentence, year)
+        return status if status != "unknown" else section_status(section, year)
+
+    @staticmethod
+    def _with_explanation(section: Section, sent: str, start: int) -> str:
+        """A sentence followed by its own explanation (…的思路。即:…) is quoted with it."""
+        end = start + len(sent)
+        rest = section.text[end:]
+        if re.match(r"\s*(?:即|也就是|具体是|具体为)[:：,，]?", rest):
+            spans_ = sentence_spans(rest)
+            if spans_:
+                return section.text[start : end + spans_[0][1]]
+        return sent
 
     def _children_answer(self, question, resolved, letter: Letter, part: Section | None, children=None, lead=None):
         children = children or [s for s in letter.sections if s.parent == part.id]
         if not children:
             return None
         citations = [Citation(letter.doc, c.id, c.label, c.text.split("。")[0] + ("。" if "。" in c.text else "")) for c in children]
-        lines = [f"{i}. {c.title} {cite.marker()}" for i, (c, cite) in enumerate(zip(children, citations), 1)]
+        lines = [f"- {cite.quote} {cite.marker()}" for c, cite in zip(children, citations)]
         head = f"> {lead} [§0]\n\n" if lead else (f"**{part.label}** 共{len(children)}项：\n\n" if part else "")
         if lead:
             citations.insert(0, Citation(letter.doc, "0", letter.section("0").label, lead))
         return Answer(question, head + "\n".join(lines), True, tuple(citations), "list", "unknown", resolved)
 
     def _place_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
-        """Which city/country: the place must share the clause piece with what the question names."""
+        """Which city/country: places count when they form a coordinated list (沈阳、大连、鞍山联合创建…)
+        or stand in the same list piece as what the question names; never a place inside another name."""
         from rag.questions import segmenter
 
-        best = self._best_sentences(q, evidence, retrieval, n=3)
-        for _, section, sent, _ in best:
-            if not self._coverage_ok(q, sent):
+        terms = " ".join(q.terms) or self._query_text(q)
+        for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
+            if not self._coverage_ok(q, sent, 0.5):
                 continue
             for c0, c1 in clause_spans(sent):
                 clause = sent[c0:c1]
-                if self.overlap(" ".join(q.terms) or self._query_text(q), clause) < 0.4:
+                if self.overlap(terms, clause) < 0.4:
                     continue
-                places = [t.word for t in segmenter(self.cache_dir).cut(clause) if t.flag == "ns"]
                 pieces = clause.split("、")
-                # Places count only as a coordinated list (沈阳、大连、鞍山联合创建…) or in the same piece.
-                if places and (len(pieces) > 1 or any(p in clause for p in places)):
+                found: list[str] = []
+                for piece in pieces:
+                    words = list(segmenter(self.cache_dir).cut(re.sub(r"[(（][^)）]*[)）]", "", piece)))
+                    places = [w.word for w in words if w.flag == "ns" and w.word not in q.text]
+                    rest = [w.word for w in words if w.flag not in ("ns", "x") and w.word not in ("与", "和", "推动", "推进", "支持", "加强", "等")]
+                    if places and (not rest or (len(pieces) > 1 and piece in (pieces[-1], pieces[0]) and found)
+                                   or self.overlap(terms, piece) >= 0.5):
+                        found.extend(places)
+                    elif places and len(pieces) > 1 and piece is pieces[0]:
+                        found.extend(places) if len(rest) <= 2 else None
+                if found:
                     cite = Citation(section.doc, section.id, section.label, sent)
-                    found = "、".join(dict.fromkeys(places))
-                    text = f"**{found}**\n\n> {sent} {cite.marker()}"
-                    named = [t for t in q.terms if len(t) >= 4]
-                    if named and not any(t in p for t in named for p in pieces if any(pl in p for pl in places)):
-                        continue
+                    text = f"**{'、'.join(dict.fromkeys(found))}**\n\n> {sent} {cite.marker()}"
                     return Answer(question, text, True, (cite,), "place", "unknown", resolved)
         return None
 
@@ -347,7 +399,7 @@ class AnswerBuilder:
         """A date question needs a date in the evidence that the question did not already give."""
         day_level = bool(re.search(r"哪天|哪一天|几月|日期|date", q.text))
         for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
-            if not self._coverage_ok(q, sent):
+            if not self._coverage_ok(q, sent, 0.7):
                 continue
             dates = re.findall(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?", sent)
             new = [d for d in dates if d not in q.text and (not day_level or "月" in d)]
@@ -373,6 +425,14 @@ def _lead_words(first_piece: str) -> str:
     m = re.search(r"\d", first_piece)
     lead = first_piece[: m.start()] if m else ""
     return re.sub(r"[\u4e00-\u9fff]{2,}$", lambda x: x.group(0)[: max(0, len(x.group(0)) - 8)], lead)
+
+
+def _abbreviation(short: str, text: str) -> float:
+    """1.0 when a short phrase is an in-order abbreviation of a word in text (高企 → 高新技术企业)."""
+    if not 2 <= len(short) <= 4 or not re.fullmatch(r"[\u4e00-\u9fff]+", short):
+        return 0.0
+    pattern = ".{0,4}".join(map(re.escape, short))
+    return 1.0 if re.search(pattern, text) else 0.0
 
 
 _ENUM_LEAD = re.compile(r"^.*?(?:围绕|包括|从|与|按照|以|建立和完善|完善|推动|支持)")

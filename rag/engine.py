@@ -54,7 +54,10 @@ class Engine:
         """
         question = clean_question(question, self.settings)
         resolved = resolve_followup(question, history)
-        ranked = self.retriever.rank(resolved)
+        prefer: tuple[str, ...] = ()
+        if resolved != question and history:
+            prefer = tuple(f"{c.doc}:{c.section}" for c in history[-1].answer.citations)
+        ranked = self.retriever.rank(resolved, prefer=prefer)
         answer = self.builder.build(question, resolved, ranked)
         log.debug("ask %r → %s %s", resolved, answer.kind, [c.section for c in answer.citations])
         return answer

@@ -35,8 +35,9 @@ _NEGATED_ASIDE = re.compile(r"[（(]\s*(?:不是|不包括|并非|不含|而非)
 _PERSON = re.compile(r"谁|哪位|什么人|负责人|院长|主任|厅长|局长|领导|who\b|whom", re.I)
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪个城市|哪些城市|哪几个城市|哪两个城市|哪个省|哪些国家|哪个国家|地址|位置|where|which cit|which countr", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
-_LIST = re.compile(r"哪些|哪几|哪五|哪六|哪两|哪三|哪四|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
-_FIGURE_ASK = re.compile(r"多少|几(?!乎)|how many|how much|by how much|what (?:is|was) the (?:number|amount|target)", re.I)
+_LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
+_FIGURE_ASK = re.compile(r"多少|(?<!哪)几(?!乎|类|种|方面)|多大|规模|how many|how much|by how much|what (?:is|was) the (?:number|amount|target|rate)|rate\b", re.I)
+_COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项类样种条家位名点大块部分方面]*$")
 
 
 @dataclass
@@ -90,12 +91,13 @@ def counted_phrase(question: str) -> str:
     after = re.split(r"[，,。？?！!、；;\s]", q[m.end():], maxsplit=1)[0]
     after = re.sub(r"^(?:的)", "", after)
     after = re.sub(r"(?:呢|吗|啊|呀|了|的|出来|是|有|可以|能)+$", "", after)
-    if len(re.findall(r"[\u4e00-\u9fff]", after)) >= 2:
+    if len(re.findall(r"[\u4e00-\u9fff]", after)) >= 2 and after not in stopwords():
         return after
     before = re.split(r"[，,。？?！!；;\s]", q[: m.start()])[-1]
     before = re.sub(r"(?:现在|目前|今年|去年|明年|已经|一共|总共|共|要|将|计划|打算|准备|目标是|能|会|可以|达到|新增|增长|涨|有|是|为|了|的|都)+$", "", before)
     before = re.sub(r"^(?:(?:19|20)\d{2}年|今年|去年|全省|我省|咱们省|辽宁省?|的)+", "", before)
-    return before
+    phrase = before
+    return "" if phrase in stopwords() else phrase
 
 
 def years_of(question: str, signed_year: int | None) -> list[int]:
@@ -137,6 +139,12 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     core = _NEGATED_ASIDE.sub("", text)
     figures = [m[0] for m in _FIGURE.finditer(core)]
     years = years_of(core, signed_year)
+    intent = intent_of(core)
+    if years and signed_year:
+        # A stated year decides the tense: "2017年…计划" asks about what was done in 2017.
+        intent = "result" if max(years) < signed_year else "target"
+        if re.search(r"还是|是不是|吗", core):
+            intent = None
     if _PERSON.search(core):
         kind = "person"
     elif _WHEN.search(core):
@@ -158,18 +166,22 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
             word, flag = token.word.strip(), token.flag
             if not word or word in stopwords() or not re.search(r"[\u4e00-\u9fff0-9A-Za-z]", word):
                 continue
-            if re.fullmatch(r"(?:19|20)\d{2}", word) or word in _RELATIVE_YEAR:
-                continue  # years are checked on their own
+            if re.fullmatch(r"(?:19|20)\d{2}", word) or word in _RELATIVE_YEAR or _COUNTING_WORD.match(word):
+                continue  # years are checked on their own; "五个", "几类" only count
+            word = re.sub(r"(?<=.)[是的了]$", "", word)
             terms.append(word)
-            if normalize(word) not in folded and _is_content(word, flag):
+            if normalize(word) not in folded and _is_content(word, flag) and not _FIGURE.fullmatch(word):
                 unknown.append(word)
+    else:
+        # An acronym or code the letter never writes (GDP, R&D) is something it cannot answer.
+        unknown = [w for w in re.findall(r"\b[A-Z]{2,}\b", text) if w.lower() not in normalize(letter_text)]
     return Question(
         text=text,
         english=english,
         kind=kind,
         unit_group=unit_group_of(core),
         years=years,
-        intent=intent_of(core),
+        intent=intent,
         counted=counted_phrase(core),
         terms=terms,
         unknown=unknown,

@@ -18,7 +18,6 @@ from rag.index import LetterIndex
 from rag.text import char_ngrams, has_cjk, normalize
 
 GLOSSARY_PATH = Path(__file__).with_name("glossary.tsv")
-_RRF_K = 10  # few documents: a small constant keeps the top ranks apart
 _NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|人次|个|家|项|名|次|件|所|条|人)?")
 
 
@@ -90,38 +89,39 @@ class HybridRetriever(BaseRetriever):
         """Every section, fused score first."""
         keys = [self._key(d) for d in self.documents]
         chinese = has_cjk(question)
-        lanes: list[tuple[float, list[str]]] = []
-
+        # Score fusion (not rank fusion): each lane min-max normalised, so a clear lexical winner
+        # is not outvoted by two near-ties of the dense lanes.
         lexical = self.bm25.vectorizer.get_scores(char_ngrams(lexical_query(question)))
-        order = sorted(range(len(keys)), key=lambda i: -lexical[i])
-        lanes.append((1.0 if chinese else 0.6, [keys[i] for i in order if lexical[i] > 0]))
-
         vector = self.index.embeddings.embed_query(question)
         dense_sections = self.index.sections.similarity_search_by_vector_with_relevance_scores(vector, k=12)
         dense_sentences = self.index.sentences.similarity_search_by_vector_with_relevance_scores(vector, k=12)
-        lanes.append((0.5 if chinese else 1.0, [self._key(d) for d, _ in dense_sections]))
-        by_sentence: list[str] = []
-        for d, _ in dense_sentences:
-            if self._key(d) not in by_sentence:
-                by_sentence.append(self._key(d))
-        lanes.append((0.5 if chinese else 1.0, by_sentence))
-
+        by_sentence: dict[str, float] = {}
+        for d, distance in dense_sentences:
+            by_sentence.setdefault(self._key(d), -distance)
+        lanes = [
+            (1.0 if chinese else 0.8, dict(zip(keys, map(float, lexical)))),
+            (0.3 if chinese else 0.5, {self._key(d): -distance for d, distance in dense_sections}),
+            (0.3 if chinese else 0.7, by_sentence),
+        ]
         exact = self.exact_hits(question)
         fused = {key: 0.0 for key in keys}
-        for weight, ranking in lanes:
-            for rank, key in enumerate(ranking):
-                if key in fused:
-                    fused[key] += weight / (_RRF_K + rank + 1)
+        for weight, scores in lanes:
+            if not scores:
+                continue
+            low, high = min(scores.values()), max(scores.values())
+            for key, value in scores.items():
+                if key in fused and high > low:
+                    fused[key] += weight * (value - low) / (high - low)
         for key in exact:
-            fused[key] += 1.0 / _RRF_K  # a repeated figure or rare phrase outweighs any single lane
+            fused[key] += 0.5  # a repeated figure or rare phrase of the letter
         for key in prefer:
             if key in fused:
-                fused[key] += 0.5 / _RRF_K  # a follow-up leans on the sections of the previous answer
+                fused[key] += 0.2  # a follow-up leans on the sections of the previous answer
         by_key = dict(zip(keys, self.documents))
         ranked = sorted(((by_key[k], s) for k, s in fused.items()), key=lambda p: -p[1])
         similarity = {
-            (d.metadata["doc"], d.metadata["section"], int(d.metadata["start"])): float(score)
-            for d, score in dense_sentences
+            (d.metadata["doc"], d.metadata["section"], int(d.metadata["start"])): 1.0 - float(distance)
+            for d, distance in dense_sentences
         }
         return Retrieval(question, ranked, similarity, exact)
 
