@@ -61,7 +61,7 @@ class AnswerBuilder:
         if settings.uses_llm:
             from rag.llm import LLMAnswerBuilder
 
-            return LLMAnswerBuilder(builder, settings)
+            return LLMAnswerBuilder(builder, settings)  # checked against the letter, falls back to extraction
         return builder
 
     # ---- scoring helpers -------------------------------------------------------------------
@@ -246,7 +246,7 @@ class AnswerBuilder:
         section = letter.section(f.section)
         cite = Citation(f.doc, f.section, section.label, f.sentence)
         status_line = (_STATUS_EN if q.english else _STATUS_ZH).get(f.status)
-        what = self._segment(f, section)
+        what = self._segment_of(f).split("、")[-1] if "、" in f.clause else f.clause
         if q.english:
             head = f"**{f.text}** — {what}" + (f"; {status_line}." if status_line else ".")
         else:
@@ -422,7 +422,7 @@ class AnswerBuilder:
 
 def _lead_words(first_piece: str) -> str:
     """The words before the first figure of a list clause (2017年新批准组建), shared by every piece."""
-    m = re.search(r"\d", first_piece)
+    m = re.search(r"\d+(?:\.\d+)?(?![\d年])", first_piece)
     lead = first_piece[: m.start()] if m else ""
     return re.sub(r"[\u4e00-\u9fff]{2,}$", lambda x: x.group(0)[: max(0, len(x.group(0)) - 8)], lead)
 

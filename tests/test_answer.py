@@ -1,0 +1,88 @@
+from rag.answer import NOT_FOUND, enumeration
+from rag.evaluation import ask_in_conversation
+from rag.followup import resolve_followup
+from rag.types import Answer, Turn
+
+
+def test_figure_first_then_quote_then_citation(engine):
+    a = engine.ask("2017年新批准组建了多少个重点实验室？")
+    assert a.found and a.kind == "figure" and a.status == "result"
+    assert a.answer.startswith("**36个**")
+    quote = a.citations[0].quote
+    assert quote.startswith("2017年新批准组建省级工程技术研究中心61个、重点实验室36个")
+    assert quote in engine.letter().section("0.2").text
+    assert a.answer.index("**36个**") < a.answer.index(quote) < a.answer.index("[§0.2]")
+
+
+def test_plan_versus_result(engine):
+    target = engine.ask("2018年要新组建多少家省级重点实验室？")
+    assert "**20家**" in target.answer and target.status == "target" and "目标" in target.answer
+    assert target.citations[0].section == "5.2"
+
+
+def test_same_figure_in_two_places_is_told_apart(engine):
+    assert engine.ask("大仪网入网单位要达到多少家？").citations[0].section == "5.3"
+    assert engine.ask("省级产业技术创新战略联盟要达到多少家？").citations[0].section == "1.1"
+
+
+def test_every_figure_shown_is_verbatim_in_its_cited_section(engine):
+    for q in ["今年要新增多少家高新技术企业？", "技术合同成交额要增长多少？", "贷款要实现多少？"]:
+        a = engine.ask(q)
+        shown = a.answer.split("**")[1]
+        assert shown in engine.letter().section(a.citations[0].section).text
+
+
+def test_near_miss_is_not_found_and_names_closest_section(engine):
+    a = engine.ask("中科院机器人与智能制造创新研究院的院长是谁？")
+    assert not a.found and a.answer.startswith(NOT_FOUND) and a.citations == ()
+    assert a.closest == "0.2" and "[§0.2]" in a.answer
+
+
+def test_year_the_letter_does_not_report_is_not_found(engine):
+    a = engine.ask("2017年新建了多少家星创天地？")
+    assert not a.found and a.closest == "2.5"
+
+
+def test_list_answer_gives_every_item(engine):
+    a = engine.ask("“科技创新六项行动”是从哪六个方面部署的？")
+    for item in ["创新环境构建", "创新主体培育", "创新高地引领", "成果转化促进", "产业技术创新", "创新人才激励"]:
+        assert f"- {item}" in a.answer
+
+
+def test_part_items_are_listed_with_their_own_citations(engine):
+    a = engine.ask("“支撑产业创新发展”这一部分具体包括哪几项工作？")
+    assert [c.section for c in a.citations] == ["2.1", "2.2", "2.3", "2.4", "2.5"]
+
+
+def test_followup_is_resolved_against_the_previous_question(engine):
+    first = engine.ask("2017年新批准组建了多少个省级工程技术研究中心？")
+    assert "**61个**" in first.answer
+    second = engine.ask("那重点实验室呢？", [Turn(first.question, first)])
+    assert second.resolved_question == "2017年新批准组建了多少个重点实验室？"
+    assert "**36个**" in second.answer and second.citations[0].section == "0.2"
+
+
+def test_followup_needs_history():
+    assert resolve_followup("那重点实验室呢？", []) == "那重点实验室呢？"
+
+
+def test_english_question_answered_from_chinese_text(engine):
+    a = engine.ask("How many new high-tech enterprises will be added?")
+    assert "**500家以上**" in a.answer and a.citations[0].section == "5.1"
+    assert "新增高新技术企业500家以上" in a.citations[0].quote and "target" in a.answer
+
+
+def test_metadata_questions(engine):
+    assert "**辽科提字〔2018〕85号**" in engine.ask("这份答复的文号是什么？").answer
+    assert "**2018年6月7日**" in engine.ask("这份答复的落款日期是哪一天？").answer
+    assert "**丁桦**" in engine.ask("Who is this reply addressed to?").answer
+
+
+def test_enumeration_trims_lead_and_tail():
+    sentence = "重点围绕高端钢铁材料、高性能有色金属材料、新型化工材料和先进功能材料等研制与开发,推进企业合作。"
+    assert enumeration(sentence, "哪些材料") == ["高端钢铁材料", "高性能有色金属材料", "新型化工材料", "先进功能材料"]
+
+
+def test_conversation_helper_passes_history(engine):
+    case = {"question": "那重点实验室呢？", "history": ["2017年新批准组建了多少个省级工程技术研究中心？"]}
+    assert "**36个**" in ask_in_conversation(engine, case).answer

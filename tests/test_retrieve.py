@@ -1,0 +1,38 @@
+import pytest
+
+from rag.retrieve import lexical_query, translate_terms
+
+
+@pytest.mark.parametrize("question,section", [
+    ("2017年新批准组建了多少个重点实验室？", "0.2"),
+    ("省级星创天地要建多少家？", "2.5"),
+    ("大仪网入网单位要达到多少家？", "5.3"),
+    ("科技特派团", "2.5"),
+])
+def test_right_section_first(engine, question, section):
+    assert engine.retriever.rank(question).section_ids()[0] == section
+
+
+@pytest.mark.parametrize("question,section", [
+    ("How many new high-tech enterprises will be added?", "5.1"),
+    ("How much bank lending to tech companies is expected?", "4.2"),
+    ("Which countries are named for international cooperation?", "4.3"),
+])
+def test_english_questions_reach_the_right_section(engine, question, section):
+    assert section in engine.retriever.rank(question).section_ids()[:3]
+
+
+def test_exact_figure_in_question_reaches_the_answer_step(engine):
+    # 120家 stands in two sections; both must be among the candidates.
+    hits = engine.retriever.exact_hits("120家是什么")
+    assert {"liaoning-reply-1383:1.1", "liaoning-reply-1383:5.3"} <= set(hits)
+
+
+def test_retriever_interface_returns_documents(engine):
+    docs = engine.retriever.invoke("新增高新技术企业500家")
+    assert docs and docs[0].metadata["section"] == "5.1" and len(docs) == engine.settings.top_k
+
+
+def test_english_terms_bridge_to_chinese():
+    assert "高新技术企业" in translate_terms("How many high-tech enterprises?")
+    assert lexical_query("2017年重点实验室") == "2017年重点实验室"
