@@ -163,7 +163,7 @@ class AnswerBuilder:
                     continue
                 if q.intent and not q.years and f.status not in (q.intent, "unknown"):
                     continue
-                segment = self._segment(f, e.section)
+                segment = self._segment_of(f)
                 context = self._context(f)
                 s_seg = max(self.overlap(counted, segment), _abbreviation(counted, segment)) if counted else 0.0
                 s_ctx = self.overlap(counted, context) if counted else 0.0
@@ -199,22 +199,11 @@ class AnswerBuilder:
 
     @staticmethod
     def _segment_of(f: Figure) -> str:
+        # the clause's lead (2017年新批准组建…) belongs to every piece of its list
         pieces, local = f.clause.split("、"), f.clause.find(f.text)
         pos = 0
         for piece in pieces:
             if pos <= local < pos + len(piece) + 1:
-                return piece if piece is pieces[0] else _lead_words(pieces[0]) + piece
-            pos += len(piece) + 1
-        return f.clause
-
-    def _segment(self, f: Figure, section: Section) -> str:
-        """The 、-separated piece of the clause holding the figure: 重点实验室36个 in a list of three."""
-        c0 = section.text.find(f.clause)
-        local = f.start - c0 if c0 >= 0 else 0
-        pieces, pos = f.clause.split("、"), 0
-        for piece in pieces:
-            if pos <= local < pos + len(piece) + 1:
-                # the clause's lead (2017年新批准组建…) belongs to every piece of its list
                 return piece if piece is pieces[0] else _lead_words(pieces[0]) + piece
             pos += len(piece) + 1
         return f.clause
