@@ -198,13 +198,13 @@ class AnswerBuilder:
         return f.clause
 
     @staticmethod
-    def _segment_of(f: Figure) -> str:
+    def _segment_of(f: Figure, with_lead: bool = True) -> str:
         # the clause's lead (2017年新批准组建…) belongs to every piece of its list
         pieces, local = f.clause.split("、"), f.clause.find(f.text)
         pos = 0
         for piece in pieces:
             if pos <= local < pos + len(piece) + 1:
-                return piece if piece is pieces[0] else _lead_words(pieces[0]) + piece
+                return piece if piece is pieces[0] or not with_lead else _lead_words(pieces[0]) + piece
             pos += len(piece) + 1
         return f.clause
 
@@ -235,7 +235,7 @@ class AnswerBuilder:
         section = letter.section(f.section)
         cite = Citation(f.doc, f.section, section.label, f.sentence)
         status_line = (_STATUS_EN if q.english else _STATUS_ZH).get(f.status)
-        what = self._segment_of(f).split("、")[-1] if "、" in f.clause else f.clause
+        what = self._segment_of(f, with_lead=False)  # verbatim: shown text is never stitched together
         if q.english:
             head = f"**{f.text}** — {what}" + (f"; {status_line}." if status_line else ".")
         else:

@@ -12,6 +12,8 @@ def test_figure_first_then_quote_then_citation(engine):
     assert quote.startswith("2017年新批准组建省级工程技术研究中心61个、重点实验室36个")
     assert quote in engine.letter().section("0.2").text
     assert a.answer.index("**36个**") < a.answer.index(quote) < a.answer.index("[§0.2]")
+    what = a.answer.split("（")[1].split("）")[0]
+    assert what == "重点实验室36个" and what in quote  # the counted thing is shown verbatim too
 
 
 def test_plan_versus_result(engine):
