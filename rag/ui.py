@@ -7,13 +7,17 @@ export. Nothing in this module imports Streamlit.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Sequence
 
-from rag.types import Answer, Citation, Figure, Letter, LetterMeta, Section
+from rag.types import Answer, Citation, Figure, Letter, LetterMeta, Section, Turn
+from rag.validate import BadQuestion
+
+log = logging.getLogger(__name__)
 
 LANGS = ("zh", "en")
 
@@ -115,6 +119,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "demo_followup": "追问",
         "demo_refusal": "信中没有的",
         "demo_english": "英文提问",
+        "demo_then": "接着问“{then}”",
+        "eval_help": "用回归问题集逐题核对回答（数字、出处、计划/成果）。",
     },
     "en": {
         "page_title": "Letter Q&A",
@@ -214,6 +220,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "demo_followup": "Follow-up",
         "demo_refusal": "Not in the letter",
         "demo_english": "In English",
+        "demo_then": "then ask “{then}”",
+        "eval_help": "Check the answers against the regression question set (figure, source, plan or result).",
     },
 }
 
@@ -294,6 +302,22 @@ def highlight(text: str, quote: str | None) -> str:
     return "\n\n".join(out)
 
 
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"(?<!\\)\[([^\]]+)\]\(\s*(?:[a-zA-Z][\w+.-]*:|//|www\.)[^)]*\)")
+_AUTOLINK = re.compile(r"<((?:[a-zA-Z][\w+.-]*:|www\.)[^>\s]*)>")
+
+
+def safe_answer_md(markdown: str) -> str:
+    """An answer's Markdown as the page shows it: images and links become their plain text.
+
+    Answers are Markdown by contract (bold figure, quote, [§k.n] markers); a language model could
+    still slip in an image that the browser would fetch, or a link. HTML is never rendered anyway.
+    """
+    out = _IMAGE.sub(lambda m: escape_inline(m[1]), markdown)
+    out = _LINK.sub(lambda m: m[1], out)
+    return _AUTOLINK.sub(lambda m: escape_inline(m[1]), out)
+
+
 def quote_block(quote: str) -> str:
     """A verbatim quote as a Markdown blockquote."""
     return "\n".join("> " + escape_inline(line) for line in quote.splitlines() if line.strip())
@@ -339,7 +363,10 @@ def eval_line(report: dict | None, lang: str) -> str:
     if not report or "passed" not in report or "total" not in report:
         return t(lang, "eval_none")
     finished = str(report.get("finished") or "")
-    finished = finished.replace("T", " ")[:16]
+    try:
+        finished = datetime.fromisoformat(finished).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        finished = finished.replace("T", " ")[:16]
     return t(lang, "eval_passed", passed=report["passed"], total=report["total"], finished=finished)
 
 
@@ -367,6 +394,40 @@ def precheck(raw: str | None, max_chars: int, lang: str) -> Precheck:
     if len(question) > max_chars:
         return Precheck("refuse", question, t(lang, "too_long", length=len(question), limit=max_chars))
     return Precheck("ask", question)
+
+
+def history(entries: Sequence[dict]) -> list[Turn]:
+    """The answered turns of a conversation, for follow-up questions."""
+    return [Turn(e["question"], e["answer"]) for e in entries if e.get("answer")]
+
+
+def answer_entry(ask: Callable[..., Answer], raw: str | None, entries: Sequence[dict], turn_id: int, max_chars: int) -> dict | None:
+    """One conversation entry for a chat input: {"id", "question", "answer"} or, when the question
+    cannot be answered, {"id", "question", "notice": (string key or None, values)}. None for blank input.
+
+    `ask` is Engine.ask. A notice keeps a string key, not text, so it follows a later language
+    switch; an engine fault is logged with its traceback and shown only as a short message.
+    """
+    check = precheck(raw, max_chars, "zh")
+    if check.action == "ignore":
+        return None
+    entry: dict[str, Any] = {"id": turn_id, "question": check.question}
+    if check.action == "refuse":
+        entry["notice"] = ("too_long", {"length": len(check.question), "limit": max_chars})
+        return entry
+    try:
+        entry["answer"] = ask(check.question, history(entries))
+    except BadQuestion as bad:
+        entry["notice"] = (None, {"text": str(bad)})  # the engine's own one-line message
+    except Exception:
+        log.exception("answering %r failed", check.question)
+        entry["notice"] = ("engine_error", {})
+    return entry
+
+
+def notice_text(notice: tuple[str | None, dict], lang: str) -> str:
+    key, values = notice
+    return t(lang, key, **values) if key else str(values.get("text", ""))
 
 
 def shorten(text: str, limit: int = 120) -> str:
@@ -488,6 +549,9 @@ def _number_forms(value: float) -> set[str]:
     return forms
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
 def filter_figures(
     figures: Iterable[Figure],
     query: str = "",
@@ -495,14 +559,15 @@ def filter_figures(
     status: str = "all",
     letter: Letter | None = None,
 ) -> list[Figure]:
-    """Figures matching every word of `query` (in the figure, its clause, sentence or section label),
-    inside `part` ('all', '0', '1'…) and of `status` ('all', 'target', 'result')."""
+    """Figures matching every word of `query`, inside `part` ('all', '0', '1'…) and of `status`
+    ('all', 'target', 'result'). A number matches the figure's own value ("500" finds 500家以上, not
+    8500次以上); other words match the figure, its clause, its sentence or its section label."""
     words = [w for w in re.split(r"[\s,，、;；]+", (query or "").strip()) if w]
     labels: dict[str, str] = {}
     if letter is not None:
         labels = {s.id: s.label for s in letter.sections}
-    out = []
-    for f in figures:
+    hits: list[tuple[int, int, Figure]] = []
+    for n, f in enumerate(figures):
         if part != "all" and part_of(f.section) != part:
             continue
         if status != "all" and f.status != status:
@@ -510,12 +575,32 @@ def filter_figures(
         haystack = " ".join(
             [f.text, f.unit, f.qualifier, f.clause, f.sentence, f"§{f.section}", labels.get(f.section, ""), *_number_forms(f.value)]
         ).lower()
-        if all(w.lower() in haystack for w in words):
-            out.append(f)
-    return out
+        numbers = _number_forms(f.value)
+        if all(w in numbers if _NUMBER.fullmatch(w) else w.lower() in haystack for w in words):
+            # Figures whose own enumeration item names the words come first ("重点实验室36个"
+            # before "工程技术研究中心61个" of the same sentence); otherwise the letter's order.
+            own = figure_item(f).lower() + " " + " ".join(_number_forms(f.value))
+            hits.append((-sum(w.lower() in own for w in words), n, f))
+    return [f for _, _, f in sorted(hits, key=lambda h: (h[0], h[1]))]
 
 
-FIGURE_COLUMNS = ("col_figure", "col_value", "col_unit", "col_qualifier", "col_clause", "col_section", "col_status")
+def figure_item(figure: Figure) -> str:
+    """The piece of the figure's clause that belongs to it: '重点实验室36个' out of
+    '2017年新批准组建省级工程技术研究中心61个、重点实验室36个、工程研究中心39个'."""
+    clause = figure.clause
+    at = clause.find(figure.text)
+    if at < 0:
+        return clause
+    pieces = re.split(r"(?<=[、，,；;])|(?=和|及)", clause)
+    pos = 0
+    for piece in pieces:
+        if pos <= at < pos + len(piece):
+            return piece.strip("、，,；;")
+        pos += len(piece)
+    return clause
+
+
+FIGURE_COLUMNS = ("col_figure", "col_clause", "col_status", "col_section", "col_value", "col_unit", "col_qualifier")
 
 
 def figure_rows(figures: Sequence[Figure], letter: Letter | None, lang: str) -> list[dict[str, Any]]:
@@ -525,12 +610,12 @@ def figure_rows(figures: Sequence[Figure], letter: Letter | None, lang: str) -> 
     for f in figures:
         values = (
             f.text,
+            f.clause,
+            status_text(f.status, lang),
+            f"§{f.section} {labels.get(f.section, '').split(' ')[0]}".strip(),
             f.value,
             f.unit,
             f.qualifier,
-            f.clause,
-            f"§{f.section} {labels.get(f.section, '')}".strip(),
-            status_text(f.status, lang),
         )
         rows.append({t(lang, key): value for key, value in zip(FIGURE_COLUMNS, values)})
     return rows
@@ -564,29 +649,30 @@ def export_markdown(
     section_of = section_of or (lambda c: None)
     title = f"{meta.title}（{meta.doc_number}）" if meta.doc_number else meta.title
     mode_text = t(lang, "export_mode_llm" if mode == "llm" else "export_mode_extractive")
+    sep = "：" if lang == "zh" else ": "
     out = [
         f"# {t(lang, 'export_title')}",
         "",
-        f"- **{t(lang, 'export_letter')}**：{escape_inline(title)}",
+        f"- **{t(lang, 'export_letter')}**{sep}{escape_inline(title)}",
     ]
     if meta.signer or meta.signed:
         signed = " ".join(p for p in (meta.signer, format_date(meta.signed, lang)) if p)
-        out.append(f"- **{t(lang, 'export_signed')}**：{escape_inline(signed)}")
+        out.append(f"- **{t(lang, 'export_signed')}**{sep}{escape_inline(signed)}")
     if meta.published:
-        out.append(f"- **{t(lang, 'export_published')}**：{escape_inline(format_date(meta.published, lang))}")
-    out.append(f"- **{t(lang, 'export_at')}**：{exported_at:%Y-%m-%d %H:%M}")
-    out.append(f"- **{t(lang, 'export_mode')}**：{mode_text}")
+        out.append(f"- **{t(lang, 'export_published')}**{sep}{escape_inline(format_date(meta.published, lang))}")
+    out.append(f"- **{t(lang, 'export_at')}**{sep}{exported_at:%Y-%m-%d %H:%M}")
+    out.append(f"- **{t(lang, 'export_mode')}**{sep}{mode_text}")
     out += ["", "---", ""]
     if not turns:
         out.append(t(lang, "export_empty"))
     for n, (question, answer) in enumerate(turns, 1):
-        out.append(f"## {n}. {t(lang, 'export_q')}：{escape_inline(question)}")
+        out.append(f"## {n}. {t(lang, 'export_q')}{sep}{escape_inline(question)}")
         out.append("")
         out.append(answer.answer.strip())
         out.append("")
         kind = status_text(answer.status, lang) if answer.found else t(lang, "not_found")
         if answer.found and answer.status in ("target", "result") or not answer.found:
-            out.append(f"*{t(lang, 'export_kind')}：{kind}*")
+            out.append(f"*{t(lang, 'export_kind')}{sep}{kind}*")
             out.append("")
         if answer.citations:
             out.append(f"**{t(lang, 'export_sources')}**")

@@ -1,0 +1,426 @@
+"""The page's pure helpers: strings, safe Markdown, highlighting, outline, figure table, export,
+suggested questions and feedback storage."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import threading
+from datetime import datetime, timezone
+
+import pytest
+
+import rag.feedback
+import rag.validate
+from rag import demo, ui
+from rag.evaluation import load_questions
+from rag.feedback import append_feedback, feedback_record, read_feedback
+from rag.figures import figures_of
+from rag.settings import REPO_ROOT
+from rag.structure import load_corpus
+from rag.types import Answer, Citation
+
+
+@pytest.fixture(scope="module")
+def letter():
+    return load_corpus(REPO_ROOT / "corpus")[0]
+
+
+@pytest.fixture(scope="module")
+def figures(letter):
+    return list(figures_of(letter))
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return load_questions()
+
+
+def keylabs_answer() -> Answer:
+    quote = "2017年新批准组建省级工程技术研究中心61个、重点实验室36个、工程研究中心39个,8个省级工程研究中心晋升为国家地方联合工程研究中心,共有157个工程技术研究中心和162个重点实验室通过验收,正式挂牌运行。"
+    return Answer(
+        question="2017年新批准组建了多少个重点实验室？",
+        answer=f"**36个**（重点实验室36个）\n\n> {quote} [§0.2]",
+        found=True,
+        citations=(Citation("liaoning-reply-1383", "0.2", "前言·其次", quote),),
+        kind="figure",
+        status="result",
+    )
+
+
+# ------------------------------------------------------------------------------------------ strings
+
+
+def test_both_languages_have_the_same_strings_and_placeholders():
+    zh, en = ui.STRINGS["zh"], ui.STRINGS["en"]
+    assert set(zh) == set(en)
+    fields = lambda s: sorted(f for _, f, _, _ in string.Formatter().parse(s) if f)  # noqa: E731
+    for key in zh:
+        assert zh[key] and en[key], key
+        assert fields(zh[key]) == fields(en[key]), key
+
+
+def test_t_formats_and_falls_back_to_chinese():
+    assert ui.t("en", "too_long", length=600, limit=500).startswith("That question is too long (600")
+    assert ui.t("fr", "view_chat") == "问答"
+
+
+# ------------------------------------------------------------------------------------------ Markdown safety
+
+
+@pytest.mark.parametrize(
+    "raw, literal",
+    [
+        pytest.param("<script>alert(1)</script>", "\\<script\\>alert\\(1\\)\\</script\\>", id="html"),
+        pytest.param("**粗体**", "\\*\\*粗体\\*\\*", id="bold"),
+        pytest.param("[点我](http://x.cn)", "\\[点我\\]\\(http\\:", id="link"),
+        pytest.param(":red[红字] :smile:", "\\:red\\[红字\\] \\:smile\\:", id="directive-emoji"),
+        pytest.param("$x^2$", "\\$x\\^2\\$", id="math"),
+        pytest.param("# 标题", "\\# 标题", id="heading"),
+        pytest.param("&lt;b&gt;", "\\&lt;b\\&gt;", id="entity"),
+        pytest.param("`code`", "\\`code\\`", id="code"),
+    ],
+)
+def test_escape_md_makes_text_literal(raw, literal):
+    assert literal in ui.escape_md(raw)
+
+
+def test_escape_md_keeps_lines_as_paragraphs():
+    assert ui.escape_md("丁桦代表:\n\n您提出的建议收悉") == "丁桦代表\\:\n\n您提出的建议收悉"
+    assert ui.escape_inline("a\nb") == "a b"
+
+
+def test_highlight_marks_the_quote_inside_the_section(letter):
+    section = letter.section("0.2")
+    quote = "2017年新批准组建省级工程技术研究中心61个、重点实验室36个、工程研究中心39个,8个省级工程研究中心晋升为国家地方联合工程研究中心,共有157个工程技术研究中心和162个重点实验室通过验收,正式挂牌运行。"
+    md = ui.highlight(section.text, quote)
+    assert md.count(":orange-background[") == 1
+    inside = re.search(r":orange-background\[(.*?)\]", md).group(1)
+    assert inside.startswith("2017年新批准组建") and inside.endswith("正式挂牌运行。")
+    assert md.startswith("其次,在搭建有效平台方面")
+    assert md.endswith("中科院丹东育成中心建设成效显著。")
+
+
+def test_highlight_without_a_match_is_plain_escaped_text():
+    assert ui.highlight("甲(乙)丙。", "不在文中") == "甲\\(乙\\)丙。"
+    assert ui.highlight("甲(乙)丙。", None) == "甲\\(乙\\)丙。"
+
+
+def test_highlight_escapes_inside_the_mark_and_tolerates_spacing():
+    md = ui.highlight("前文。投资(包括股权投资)1亿元以上。后文", "投资 (包括股权投资) 1亿元以上。")
+    assert md == "前文。:orange-background[投资\\(包括股权投资\\)1亿元以上。]后文"
+
+
+def test_highlight_across_lines_marks_each_piece():
+    md = ui.highlight("第一行甲乙\n丙丁第二行", "甲乙\n丙丁")
+    assert md == "第一行:orange-background[甲乙]\n\n:orange-background[丙丁]第二行"
+
+
+@pytest.mark.parametrize(
+    "md, shown",
+    [
+        pytest.param("**36个** [§0.2]", "**36个** [§0.2]", id="answer-untouched"),
+        pytest.param("见![图](http://evil.example/x.png)", "见图", id="image"),
+        pytest.param("[点这里](https://evil.example)看", "点这里看", id="link"),
+        pytest.param("[x](javascript:alert(1))", "x)", id="script-link"),
+        pytest.param("<http://evil.example>", "http\\://evil\\.example", id="autolink"),
+    ],
+)
+def test_safe_answer_md(md, shown):
+    assert ui.safe_answer_md(md) == shown
+
+
+def test_find_quote():
+    assert ui.find_quote("abc def", "c d") == (2, 5)
+    assert ui.find_quote("abcdef", "c  d") == (2, 4)
+    assert ui.find_quote("abc", "") is None
+    assert ui.find_quote("abc", "x") is None
+
+
+# ------------------------------------------------------------------------------------------ questions
+
+
+def test_precheck():
+    assert ui.precheck(None, 500, "zh").action == "ignore"
+    assert ui.precheck(" \n\t", 500, "zh").action == "ignore"
+    ok = ui.precheck("  36个？ ", 500, "zh")
+    assert (ok.action, ok.question) == ("ask", "36个？")
+    long = ui.precheck("多" * 600, 500, "zh")
+    assert long.action == "refuse" and "600" in long.message and "500" in long.message
+    assert ui.precheck("x" * 500, 500, "en").action == "ask"
+
+
+def test_shorten():
+    assert ui.shorten("a  b") == "a b"
+    assert ui.shorten("多" * 400, 10) == "多" * 9 + "…"
+
+
+# ------------------------------------------------------------------------------------------ letter
+
+
+def test_outline_has_header_preamble_and_six_parts(letter):
+    groups = ui.letter_outline(letter)
+    assert [g.kind for g in groups] == ["header", "preamble"] + ["part"] * 6
+    assert [s.id for s in groups[1].sections] == ["0.1", "0.2", "0.3", "0.4"]
+    assert [len(g.sections) for g in groups[2:]] == [4, 5, 4, 3, 4, 3]
+    assert groups[2].title("zh") == "第1部分 攻坚科技体制改革"
+    assert groups[7].title("en") == "Part 6 壮大科技人才队伍"
+    assert ui.part_heading_extra(groups[2].heading) == ""
+    assert ui.item_title(letter.section("2.2")) == "二是 支撑建设先进装备制造业基地"
+
+
+def test_meta_rows(letter):
+    rows = dict(ui.meta_rows(letter.meta, "zh"))
+    assert rows["文号"] == "辽科提字〔2018〕85号"
+    assert rows["致"] == "丁桦代表"
+    assert "第1383号" in rows["建议"] and "关于促进我省科技发展的建议" in rows["建议"]
+    assert rows["落款"].startswith("辽宁省科学技术厅 · 2018年6月7日")
+    assert "201867" in rows["落款"]  # the source's own spelling is kept visible
+    assert rows["网上发布"] == "2021年4月29日"
+    assert dict(ui.meta_rows(letter.meta, "en"))["Published online"] == "2021\\-04\\-29"
+
+
+def test_section_heading(letter):
+    assert ui.section_heading(letter.section("0.2")) == "§0.2 前言·其次 · 在搭建有效平台方面,培育科技成果研发"
+    assert ui.section_heading(letter.section("2.2")) == "§2.2 第2部分·二是 支撑建设先进装备制造业基地"
+
+
+# ------------------------------------------------------------------------------------------ figures
+
+
+def test_figure_search_ranks_the_figure_that_counts_the_words_first(figures, letter):
+    hits = ui.filter_figures(figures, "重点实验室", letter=letter)
+    assert [f.text for f in hits[:4]] == ["36个", "162个", "19个", "20家"]
+    assert "61个" in [f.text for f in hits]  # same sentence, ranked after
+
+
+@pytest.mark.parametrize(
+    "query, part, status, expected",
+    [
+        pytest.param("", "5", "all", {"500家以上", "达到4000家以上", "20家", "达到200家", "达到120家", "8500次以上"}, id="part-5"),
+        pytest.param("亿元", "all", "target", {"3亿元以上", "1亿元以上"}, id="money-targets"),
+        pytest.param("2922", "all", "all", {"2922万元"}, id="number"),
+        pytest.param("500", "all", "all", {"500家以上"}, id="number-not-substring"),
+        pytest.param("§6.3", "all", "all", {"66个", "30名", "700名", "50个"}, id="section"),
+        pytest.param("贷款", "all", "result", set(), id="none"),
+    ],
+)
+def test_figure_filters(figures, letter, query, part, status, expected):
+    found = {f.text for f in ui.filter_figures(figures, query, part, status, letter)}
+    if query == "亿元":
+        found = {t for t in found if "亿元" in t}
+    assert found == expected
+
+
+def test_figure_filter_by_status(figures):
+    targets = ui.filter_figures(figures, status="target")
+    results = ui.filter_figures(figures, status="result")
+    assert targets and results
+    assert all(f.status == "target" for f in targets)
+    assert all(f.section.startswith("0.") for f in results)
+
+
+def test_figure_item():
+    class F:  # only the two fields figure_item reads
+        clause = "2017年新批准组建省级工程技术研究中心61个、重点实验室36个、工程研究中心39个"
+        text = "36个"
+
+    assert ui.figure_item(F) == "重点实验室36个"
+
+
+def test_figure_rows_in_both_languages(figures, letter):
+    row = ui.figure_rows([f for f in figures if f.text == "500家以上"], letter, "zh")[0]
+    assert list(row) == ["数字", "所指", "类型", "出处", "数值", "单位", "限定"]
+    assert row["数字"] == "500家以上" and row["数值"] == 500 and row["单位"] == "家" and row["限定"] == "以上"
+    assert row["类型"] == "计划目标" and row["出处"] == "§5.1 第5部分·一是"
+    assert row["所指"] == "新增高新技术企业500家以上"
+    en = ui.figure_rows([figures[1]], letter, "en")[0]
+    assert list(en)[0] == "Figure" and en["Kind"] == "Result (achieved)"
+
+
+def test_part_options(letter):
+    options = ui.part_options(letter)
+    assert options == ["all", "0", "1", "2", "3", "4", "5", "6"]
+    assert ui.part_option_label("3", letter, "zh") == "第3部分 打造区域创新高地"
+    assert ui.part_option_label("0", letter, "en") == "Header and preamble"
+
+
+# ------------------------------------------------------------------------------------------ lines
+
+
+def test_mode_and_eval_lines():
+    assert "不使用语言模型" in ui.mode_line("extractive", "zh")
+    assert "qwen2.5" in ui.mode_line("llm", "en", "qwen2.5")
+    report = {"passed": 128, "total": 128, "finished": "2026-05-01T08:30:00+00:00"}
+    local = datetime(2026, 5, 1, 8, 30, tzinfo=timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert ui.eval_line(report, "zh") == f"回归测试 128/128 通过（{local}）"
+    assert ui.eval_line({"passed": 1, "total": 2, "finished": "soon"}, "en") == "Regression set: 1/2 passed (soon)"
+    assert ui.eval_line(None, "en") == "Regression set not run yet"
+    assert ui.eval_ok(report) and not ui.eval_ok({"passed": 1, "total": 2}) and not ui.eval_ok(None)
+
+
+# ------------------------------------------------------------------------------------------ export
+
+
+def test_export_markdown(letter):
+    text = ui.export_markdown(
+        letter.meta,
+        [("<b>2017</b>年新批准组建了多少个重点实验室？", keylabs_answer())],
+        "zh",
+        exported_at=datetime(2026, 5, 1, 9, 30),
+        section_of=lambda c: letter.section(c.section),
+    )
+    assert text.startswith("# 信件问答 · 对话记录\n")
+    assert "关于省人大第十三届一次会议第1383号建议的答复（辽科提字〔2018〕85号）" in text
+    assert "辽宁省科学技术厅 2018年6月7日" in text
+    assert "2021年4月29日" in text
+    assert "2026-05-01 09:30" in text
+    assert "## 1. 问：\\<b\\>2017\\</b\\>年新批准组建了多少个重点实验室？" in text
+    assert "**36个**" in text
+    assert "*类型：已取得成果*" in text
+    assert "- \\[§0\\.2\\] §0\\.2 前言·其次 · 在搭建有效平台方面,培育科技成果研发" in text
+    assert "  > 2017年新批准组建省级工程技术研究中心61个、重点实验室36个" in text
+
+
+def test_export_of_an_empty_conversation_and_in_english(letter):
+    text = ui.export_markdown(letter.meta, [], "en", exported_at=datetime(2026, 5, 1))
+    assert "(no conversation yet)" in text and "- **Signed**: 辽宁省科学技术厅 2018\\-06\\-07" in text
+    assert ui.export_filename(letter.meta, datetime(2026, 5, 1, 9, 30)) == "letter-qa-liaoning-reply-1383-20260501-0930.md"
+
+
+def test_export_of_a_refusal(letter):
+    refusal = Answer(question="2019年的预算？", answer="信中未提及2019年的预算。", found=False, kind="not_found")
+    text = ui.export_markdown(letter.meta, [("2019年的预算？", refusal)], "zh", exported_at=datetime(2026, 5, 1))
+    assert "信中未提及2019年的预算。" in text and "*类型：信中未提及*" in text
+    assert "**出处**" not in text
+
+
+# ------------------------------------------------------------------------------------------ demo
+
+
+def test_every_suggestion_is_a_regression_question(questions):
+    by_id = {q["id"]: q for q in questions}
+    items = demo.suggestions(questions)
+    assert len(items) == len(demo.DEMO)
+    for s in items:
+        case = by_id[s.id]
+        assert s.question in [case["question"], *(case.get("history") or [])]
+        assert all(step in [case["question"], *(case.get("history") or [])] for step in s.then)
+        assert s.category in ui.STRINGS["zh"]
+
+
+def test_suggestions_cover_figure_list_followup_and_refusal(questions):
+    by_id = {q["id"]: q for q in questions}
+    kinds = {by_id[s.id]["kind"] for s in demo.suggestions(questions)}
+    assert {"list", "followup", "unanswerable"} <= kinds
+    assert kinds & {"figure", "trap"}
+    assert any(not by_id[s.id]["found"] for s in demo.suggestions(questions))
+
+
+def test_unknown_demo_id_fails_loudly(questions):
+    with pytest.raises(KeyError, match="not in the regression set"):
+        demo.suggestions(questions, [("no-such-id", "demo_figure", "")])
+
+
+def test_next_followup(questions):
+    items = demo.suggestions(questions)
+    pair = next(s for s in items if s.then)
+    assert demo.next_followup([pair.question], items) == pair.then[0]
+    assert demo.next_followup(["别的问题", pair.question], items) == pair.then[0]
+    assert demo.next_followup([pair.question, pair.then[0]], items) is None
+    assert demo.next_followup([], items) is None
+
+
+# ------------------------------------------------------------------------------------------ feedback
+
+
+def test_feedback_is_appended_and_synced(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = rag.feedback.os.fsync
+    monkeypatch.setattr(rag.feedback.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    path = tmp_path / "sub" / "feedback.jsonl"
+    append_feedback(path, feedback_record(keylabs_answer(), 1, turn=3))
+    append_feedback(path, feedback_record(keylabs_answer(), 0, turn=3, lang="en"))
+    assert len(synced) == 2
+    records = read_feedback(path)
+    assert [r["rating"] for r in records] == ["up", "down"]
+    first = records[0]
+    assert first["question"] == "2017年新批准组建了多少个重点实验室？"
+    assert "**36个**" in first["answer"]
+    assert first["citations"] == [keylabs_answer().citations[0].as_dict()]
+    assert first["turn"] == 3 and first["found"] is True
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and all(json.loads(line) for line in lines)
+    assert "重点实验室" in lines[0]  # stored readable, not \u-escaped
+
+
+def test_feedback_cleared_and_torn_lines(tmp_path):
+    path = tmp_path / "feedback.jsonl"
+    append_feedback(path, feedback_record(keylabs_answer(), None))
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write('{"rating": "up"')  # a torn last line
+    assert [r["rating"] for r in read_feedback(path)] == [None]
+    assert read_feedback(tmp_path / "missing.jsonl") == []
+
+
+# ------------------------------------------------------------------------------------------ engine slot
+
+
+def test_engine_slot_builds_once_under_concurrency():
+    slot = ui.EngineSlot()
+    built = []
+
+    def build():
+        built.append(1)
+        return object()
+
+    threads = [threading.Thread(target=slot.get, args=(build,)) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(built) == 1
+    assert slot.get(build) is slot.engine
+
+
+# ------------------------------------------------------------------------------------------ conversation entries
+
+
+def test_answer_entry_passes_earlier_answers_as_history():
+    seen = []
+
+    def ask(question, history=()):
+        seen.append((question, [t.question for t in history]))
+        return keylabs_answer()
+
+    first = ui.answer_entry(ask, " 2017年新批准组建了多少个重点实验室？ ", [], 0, 500)
+    assert first["id"] == 0 and first["answer"].found
+    failed = {"id": 1, "question": "x", "notice": ("engine_error", {})}
+    second = ui.answer_entry(ask, "那重点实验室呢？", [first, failed], 2, 500)
+    assert seen[-1] == ("那重点实验室呢？", ["2017年新批准组建了多少个重点实验室？"])
+    assert second["id"] == 2
+
+
+def test_answer_entry_for_blank_long_bad_and_broken(caplog):
+    def ask(question, history=()):
+        raise AssertionError("must not be called")
+
+    assert ui.answer_entry(ask, "  ", [], 0, 500) is None
+    long = ui.answer_entry(ask, "多" * 501, [], 0, 500)
+    assert long["notice"] == ("too_long", {"length": 501, "limit": 500})
+    assert ui.notice_text(long["notice"], "en").startswith("That question is too long (501")
+
+    def bad(question, history=()):
+        raise rag.validate.BadQuestion("问题含有控制字符 (question contains control characters)")
+
+    entry = ui.answer_entry(bad, "a\x01b", [], 1, 500)
+    assert ui.notice_text(entry["notice"], "zh") == "问题含有控制字符 (question contains control characters)"
+
+    def broken(question, history=()):
+        raise RuntimeError("disk full at /secret/path")
+
+    entry = ui.answer_entry(broken, "36个？", [], 2, 500)
+    assert entry["notice"] == ("engine_error", {}) and "answer" not in entry
+    assert "secret" not in ui.notice_text(entry["notice"], "zh")
+    assert "disk full at /secret/path" in caplog.text
