@@ -23,14 +23,11 @@ LANGS = ("zh", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
     "zh": {
-        "page_title": "信件问答",
         "app_title": "信件问答",
-        "app_subtitle": "{doc_number} · {title}",
         "view_label": "视图",
         "view_chat": "问答",
         "view_letter": "原信",
         "view_figures": "数字核对",
-        "lang_label": "界面语言",
         "mode_extractive": "回答方式：抽取式，答案逐字摘自原信，不使用语言模型",
         "mode_llm": "回答方式：语言模型（{model}）组织语言，数字与引文逐一对照原信核验",
         "eval_passed": "回归测试 {passed}/{total} 通过（{finished}）",
@@ -58,6 +55,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "understood_as": "按上文理解为：{question}",
         "status_target": "计划目标",
         "status_result": "已取得成果",
+        "status_short_target": "计划目标",
+        "status_short_result": "已取得成果",
         "not_found": "信中未提及",
         "feedback_thanks": "已记录反馈，谢谢！",
         "feedback_failed": "反馈没能保存。",
@@ -115,7 +114,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "demo_figure": "数字",
         "demo_plan": "计划还是成果",
         "demo_list": "列举",
-        "demo_fact": "基本信息",
         "demo_followup": "追问",
         "demo_refusal": "信中没有的",
         "demo_english": "英文提问",
@@ -123,14 +121,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "eval_help": "用回归问题集逐题核对回答（数字、出处、计划/成果）。",
     },
     "en": {
-        "page_title": "Letter Q&A",
         "app_title": "Letter Q&A",
-        "app_subtitle": "{doc_number} · {title}",
         "view_label": "View",
         "view_chat": "Chat",
         "view_letter": "Letter",
         "view_figures": "Figures",
-        "lang_label": "Interface language",
         "mode_extractive": "How answers are made: extractive, quoted verbatim from the letter, no language model",
         "mode_llm": "How answers are made: a language model ({model}) writes them; every figure and quote is checked against the letter",
         "eval_passed": "Regression set: {passed}/{total} passed ({finished})",
@@ -159,6 +154,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "understood_as": "Read in context as: {question}",
         "status_target": "Target (planned)",
         "status_result": "Result (achieved)",
+        "status_short_target": "Target",
+        "status_short_result": "Result",
         "not_found": "Not in the letter",
         "feedback_thanks": "Feedback saved, thank you!",
         "feedback_failed": "The feedback could not be saved.",
@@ -216,7 +213,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "demo_figure": "Figure",
         "demo_plan": "Plan or result",
         "demo_list": "List",
-        "demo_fact": "Basics",
         "demo_followup": "Follow-up",
         "demo_refusal": "Not in the letter",
         "demo_english": "In English",
@@ -346,9 +342,9 @@ def citation_heading(citation: Citation, section: Section | None) -> str:
     return f"§{citation.section} {citation.label}"
 
 
-def status_text(status: str, lang: str) -> str:
+def status_text(status: str, lang: str, short: bool = False) -> str:
     if status in ("target", "result"):
-        return t(lang, f"status_{status}")
+        return t(lang, f"status_short_{status}" if short else f"status_{status}")
     return t(lang, "status_unknown")
 
 
@@ -539,7 +535,7 @@ STATUS_OPTIONS = ("all", "target", "result")
 
 
 def status_option_label(option: str, lang: str) -> str:
-    return t(lang, "figures_all") if option == "all" else status_text(option, lang)
+    return t(lang, "figures_all") if option == "all" else status_text(option, lang, short=True)
 
 
 def _number_forms(value: float) -> set[str]:
@@ -611,7 +607,7 @@ def figure_rows(figures: Sequence[Figure], letter: Letter | None, lang: str) -> 
         values = (
             f.text,
             f.clause,
-            status_text(f.status, lang),
+            status_text(f.status, lang, short=True),
             f"§{f.section} {labels.get(f.section, '').split(' ')[0]}".strip(),
             f.value,
             f.unit,
