@@ -155,7 +155,7 @@ class AnswerBuilder:
         scored = []
         for e in evidence:
             for f in figures_of(self.letters[e.section.doc]):
-                if f.section != e.section.id or f.unit == "周年":
+                if f.section != e.section.id:
                     continue
                 if q.unit_group and f.unit not in UNIT_GROUPS[q.unit_group]:
                     continue

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rag.evaluation import ask_in_conversation, check, load_questions
 from rag.settings import REPO_ROOT, Settings
-from rag.text import has_cjk
+from rag.text import is_english
 
 COLD_QUESTION = "2017年新批准组建了多少个重点实验室？"
 
@@ -97,8 +97,8 @@ def run_bench(settings: Settings, repeats: int = 5) -> dict:
             ranked += 1
             hits += engine.retriever.rank(case["question"]).section_ids()[0] in [str(s) for s in case["sections"]]
     singles = [c for c in questions if not c.get("history")]
-    zh = [c["question"] for c in singles if has_cjk(c["question"])]
-    en = [c["question"] for c in singles if not has_cjk(c["question"])]
+    zh = [c["question"] for c in singles if not is_english(c["question"])]
+    en = [c["question"] for c in singles if is_english(c["question"])]
     timings: dict[str, list[float]] = {"zh": [], "en": []}
     for _ in range(repeats):
         for lang, qs in (("zh", zh), ("en", en)):

@@ -14,6 +14,7 @@ from rag.index import IndexReport, LetterIndex, Progress
 from rag.retrieve import HybridRetriever, make_retriever
 from rag.settings import Settings
 from rag.types import Answer, Figure, Letter, Section, Turn
+from rag.text import strip_markup
 from rag.validate import clean_question
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class Engine:
         Raises rag.validate.BadQuestion for input that is not a question (empty, too long, control bytes).
         """
         question = clean_question(question, self.settings)
-        resolved = resolve_followup(question, history)
+        resolved = resolve_followup(strip_markup(question) or question, history)
         prefer: tuple[str, ...] = ()
         if resolved != question and history:
             prefer = tuple(f"{c.doc}:{c.section}" for c in history[-1].answer.citations)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from rag.text import clause_spans, enclosing, sentence_spans
 from rag.types import Figure, Letter, Section, Status
 
-UNITS = ("万元", "亿元", "元", "%", "人次", "周年", "个", "家", "项", "名", "次", "件", "所", "条", "人", "倍", "台", "套", "年")
+UNITS = ("万元", "亿元", "元", "%", "人次", "个", "家", "项", "名", "次", "件", "所", "条", "人", "倍", "台", "套", "年")
 _LEADING = ("达到", "增长", "超过", "突破", "累计", "共")
 _TRAILING = ("以上", "以下", "左右", "余")
 _FIGURE = re.compile(
@@ -18,6 +18,7 @@ _FIGURE = re.compile(
     r"(?P<tail>" + "|".join(_TRAILING) + r")?"
 )
 # A year is four digits not followed by a unit ("2000项" is a count, "2017辽宁省委…" a year).
+_NAME = re.compile(r"“[^”]{1,30}”|《[^》]{1,60}》")
 _YEAR = re.compile(r"(?<![\d〔])((?:19|20)\d{2})(?![\d〕—\-+.项个家名次万亿元%人件所条倍台套])")
 # Cue words are about tense, not topic: reported work vs planned work.
 _RESULT_CUES = re.compile(r"期间|截至目前|近年来|已经|已|共有|通过验收|取得|完成了|晋升为")
@@ -55,7 +56,10 @@ def extract_figures(letter: Letter) -> list[Figure]:
     for section in letter.sections:
         text = section.text
         sents, clauses = sentence_spans(text), clause_spans(text)
+        names = [m.span() for m in _NAME.finditer(text)]
         for m in _FIGURE.finditer(text):
+            if any(a < m.start("num") < b for a, b in names):
+                continue  # part of a name: “人才政策24条”, 《…》
             num, unit = m["num"], m["unit"]
             after = text[m.end() : m.end() + 1]
             if unit == "年" and len(num) == 4:
@@ -72,8 +76,6 @@ def extract_figures(letter: Letter) -> list[Figure]:
                 status = defaults[section.id]
                 if status == "unknown" and section.parent:
                     status = defaults.get(section.parent, "unknown")
-            if unit == "周年":
-                status = "unknown"  # an anniversary is neither plan nor result
             lead = m["lead"] or ""
             # 共 only counts as part of the figure when it touches the number.
             out.append(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rag.text import has_cjk, normalize
+from rag.text import is_english, normalize
 
 LEXICON = Path(__file__).with_name("lexicon")
 QUESTION_WORD = re.compile(r"多少|几|哪|什么|谁|怎么|怎样|如何|为何|为什么|是否|吗|啥|how|what|which|who|when|where|why", re.I)
@@ -135,9 +135,9 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     from rag.figures import _FIGURE  # one figure grammar for letter and question
 
     text = question.strip()
-    english = not has_cjk(text) or bool(re.search(r"[A-Za-z]{4,}.*[A-Za-z]{4,}", text))
+    english = is_english(text)
     core = _NEGATED_ASIDE.sub("", text)
-    figures = [m[0] for m in _FIGURE.finditer(core)]
+    figures = [m[0] for m in _FIGURE.finditer(core) if not (m["unit"] == "年" and len(m["num"]) == 4)]
     years = years_of(core, signed_year)
     intent = intent_of(core)
     if years and signed_year:

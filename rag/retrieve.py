@@ -15,7 +15,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.index import LetterIndex
-from rag.text import char_ngrams, has_cjk, normalize
+from rag.text import char_ngrams, is_english, normalize
 
 GLOSSARY_PATH = Path(__file__).with_name("glossary.tsv")
 _NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|人次|个|家|项|名|次|件|所|条|人)?")
@@ -46,7 +46,7 @@ def translate_terms(question: str) -> list[str]:
 
 def lexical_query(question: str) -> str:
     """The text the lexical lane scores: the question itself, plus Chinese terms for English words."""
-    if has_cjk(question) and not re.search(r"[A-Za-z]{4,}", question):
+    if not is_english(question):
         return question
     return question + " " + " ".join(translate_terms(question))
 
@@ -88,7 +88,7 @@ class HybridRetriever(BaseRetriever):
     def rank(self, question: str, prefer: tuple[str, ...] = ()) -> Retrieval:
         """Every section, fused score first."""
         keys = [self._key(d) for d in self.documents]
-        chinese = has_cjk(question)
+        chinese = not is_english(question)
         # Score fusion (not rank fusion): each lane min-max normalised, so a clear lexical winner
         # is not outvoted by two near-ties of the dense lanes.
         lexical = self.bm25.vectorizer.get_scores(char_ngrams(lexical_query(question)))

@@ -14,6 +14,22 @@ def has_cjk(text: str) -> bool:
     return bool(CJK.search(text))
 
 
+def strip_markup(text: str) -> str:
+    """A question's words without HTML: tags go, and so does script or style content."""
+    text = re.sub(r"<(script|style)\b[^>]*>.*?</\1\s*>", " ", text, flags=re.I | re.S)
+    return " ".join(re.sub(r"<[^>]*>", " ", text).split())
+
+
+def is_english(text: str) -> bool:
+    """Written mainly in English: Latin letters outnumber Chinese characters two to one, markup aside.
+
+    A Chinese question may carry an acronym (GDP) or stray HTML tags; it stays Chinese.
+    """
+    plain = re.sub(r"<[^>]*>", " ", text)
+    latin = len(re.findall(r"[A-Za-z]", plain))
+    return latin > 2 * len(CJK.findall(plain)) or not has_cjk(plain)
+
+
 def normalize(text: str) -> str:
     """Fold full-width forms and case so that matching ignores them (never used for quoting)."""
     return unicodedata.normalize("NFKC", text).lower()

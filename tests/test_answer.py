@@ -88,3 +88,14 @@ def test_enumeration_trims_lead_and_tail():
 def test_conversation_helper_passes_history(engine):
     case = {"question": "那重点实验室呢？", "history": ["2017年新批准组建了多少个省级工程技术研究中心？"]}
     assert "**36个**" in ask_in_conversation(engine, case).answer
+
+
+def test_figures_inside_names_and_anniversaries_are_not_figures(engine):
+    texts = {f.text for f in engine.figures()}
+    assert "24条" not in texts and not any("周年" in t for t in texts)
+    assert {"36个", "500家以上", "增长15%", "3亿元以上", "共5082.1万元"} <= texts
+
+
+def test_markup_in_a_chinese_question_keeps_it_chinese(engine):
+    a = engine.ask("<script>alert(1)</script>2017年新批准组建了多少个重点实验室")
+    assert a.answer.startswith("**36个**") and "已完成" in a.answer
