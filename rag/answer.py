@@ -16,7 +16,7 @@ from typing import Sequence
 
 from rag.figures import figures_of
 from rag.questions import LEXICON, UNIT_GROUPS, Question, analyze
-from rag.retrieve import Retrieval, translate_terms
+from rag.retrieve import Retrieval, translate_groups, translate_terms
 from rag.settings import Settings
 from rag.text import clause_spans, enclosing, normalize, sentence_spans
 from rag.types import Answer, Citation, Figure, Letter, Section
@@ -74,6 +74,19 @@ class AnswerBuilder:
         total = sum(self.idf.get(g, self.default_idf) for g in q)
         return sum(self.idf.get(g, self.default_idf) for g in q & t) / total
 
+    def relevance(self, q: Question, text: str) -> float:
+        """Share of the question found in text: bigrams for Chinese; for English, each term counts
+        once if any of its Chinese renderings is there, longer (more specific) terms weighing more."""
+        if not q.english:
+            return self.overlap(" ".join(q.terms), text)
+        groups = translate_groups(q.text)
+        if not groups:
+            return 0.0
+        folded = normalize(text)
+        weights = [max(map(len, g)) for g in groups]
+        hit = sum(w for g, w in zip(groups, weights) if any(normalize(alt) in folded for alt in g))
+        return hit / sum(weights)
+
     def _query_text(self, q: Question) -> str:
         return " ".join(translate_terms(q.text)) if q.english else " ".join(q.terms)
 
@@ -88,7 +101,9 @@ class AnswerBuilder:
 
         if meta := self._meta_answer(question, resolved, q, letter):
             return meta
-        if q.unknown:
+        if q.unknown_names or (q.unknown and q.kind in {"passage", "person", "when", "place"}):
+            # Words the letter never uses decide only where no finer evidence check follows;
+            # figure and list answers are held to their own clause instead.
             return self._not_found(question, resolved, q, closest, f"unknown terms {q.unknown}")
         handler = {
             "figure": self._figure_answer,
@@ -150,14 +165,15 @@ class AnswerBuilder:
 
     def _figure_candidates(self, q: Question, evidence: list[Evidence], retrieval: Retrieval) -> list[tuple[float, Figure]]:
         rank_of = {(e.section.doc, e.section.id): e.rank for e in evidence}
-        counted = q.counted if not q.english else " ".join(translate_terms(q.text))
+        counted = q.counted
         query = self._query_text(q)
         scored = []
         for e in evidence:
             for f in figures_of(self.letters[e.section.doc]):
                 if f.section != e.section.id:
                     continue
-                if q.unit_group and f.unit not in UNIT_GROUPS[q.unit_group]:
+                unit_fits = not q.unit_group or f.unit in UNIT_GROUPS[q.unit_group]
+                if q.unit_strict and not unit_fits:
                     continue
                 if q.years and not self._year_fits(f, q.years, e.section):
                     continue
@@ -165,26 +181,49 @@ class AnswerBuilder:
                     continue
                 segment = self._segment_of(f)
                 context = self._context(f)
-                s_seg = max(self.overlap(counted, segment), _abbreviation(counted, segment)) if counted else 0.0
-                s_ctx = self.overlap(counted, context) if counted else 0.0
-                s_clause = self.overlap(query, context)
-                s_sent = self.overlap(query, f.sentence)
-                dense = self._sentence_similarity(retrieval, f, e.section)
-                score = 3 * s_seg + s_ctx + 2 * s_clause + s_sent + 0.3 / (1 + rank_of[(f.doc, f.section)])
                 if q.english:
-                    score += 4 * dense
-                if self._supported(q, max(s_seg, s_ctx), s_clause, s_sent):
+                    s_seg, s_ctx = self.relevance(q, segment), self.relevance(q, context)
+                else:
+                    s_seg = max(self.overlap(counted, segment), _abbreviation(counted, segment)) if counted else 0.0
+                    s_ctx = self.overlap(counted, context) if counted else 0.0
+                s_clause = self.relevance(q, context)
+                s_sent = self.relevance(q, f.sentence)
+                dense = self._sentence_similarity(retrieval, f, e.section)
+                score = 3 * s_seg + s_ctx + 2 * s_clause + s_sent + 0.3 / (1 + rank_of[(f.doc, f.section)]) + 0.5 * unit_fits
+                if q.english:
+                    score += 2 * dense
+                whole = self.overlap(query, self._previous_sentence(e.section, f.sentence) + f.sentence
+                                     + e.section.title + self._parent_title(e.section))
+                if self._supported(q, max(s_seg, s_ctx), s_clause, whole, segment + context):
                     scored.append((score, f))
         scored.sort(key=lambda t: -t[0])
         return scored
 
-    def _supported(self, q: Question, thing: float, clause: float, sentence: float) -> bool:
-        """What is asked about must be named where the figure stands, not just somewhere nearby."""
+    def _supported(self, q: Question, thing: float, clause: float, whole: float, local: str) -> bool:
+        """What is asked about must be named where the figure stands, and the rest of the question
+        must be about the figure's sentence (not about another topic that shares a noun)."""
         if q.english:
-            return clause >= 0.2 or thing >= 0.3
+            return clause >= 0.2 or thing >= 0.3 or (whole >= 0.5 and clause > 0)
+        if whole < 0.45:
+            return False
         if q.counted and thing >= 0.5:
             return True
-        return clause >= 0.5 or (sentence >= 0.6 and clause >= 0.2)
+        heads = {_head_noun(q.counted, self.cache_dir), q.last_term} - {""}
+        return clause >= 0.5 or (whole >= 0.6 and any(h in local for h in heads))
+
+    @staticmethod
+    def _previous_sentence(section: Section, sentence: str) -> str:
+        """The sentence before, which often names the topic this one continues (该基金…共资助…)."""
+        spans_ = sentence_spans(section.text)
+        starts = [a for a, _ in spans_]
+        at = section.text.find(sentence)
+        i = starts.index(at) if at in starts else 0
+        return section.text[spans_[i - 1][0] : spans_[i - 1][1]] if i > 0 else ""
+
+    def _parent_title(self, section: Section) -> str:
+        if section.parent in (None, "0"):
+            return ""
+        return self.letters[section.doc].section(section.parent).title
 
     def _context(self, f: Figure) -> str:
         """The figure's clause, with the clause before it when its own has no subject (…计划,立项1510项)."""
@@ -268,7 +307,7 @@ class AnswerBuilder:
                 sent = e.section.text[a:b]
                 if len(sent) < 8 or (a == 0 and len(sent) <= len(e.section.title) + 5):
                     continue  # a bare heading is not evidence
-                score = self.overlap(query, sent) + 0.15 / (1 + e.rank)
+                score = self.relevance(q, sent) + 0.15 / (1 + e.rank)
                 sim = retrieval.sentence_similarity.get((e.section.doc, e.section.id, a))
                 if q.english and sim is not None:
                     score += 2 * sim
@@ -276,18 +315,20 @@ class AnswerBuilder:
         scored.sort(key=lambda t: -t[0])
         return scored[:n]
 
-    def _coverage_ok(self, q: Question, sentence: str, share: float = 0.45) -> bool:
+    def _coverage_ok(self, q: Question, sentence: str, share: float = 0.45, section: Section | None = None) -> bool:
+        """Enough of the question's words are in the sentence (read with its section's heading)."""
         if q.english:
             return True
-        return self.overlap(" ".join(q.terms), sentence) >= share
+        context = sentence + (section.title + self._parent_title(section) if section else "")
+        return self.overlap(" ".join(q.terms), context) >= share
 
     def _passage_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         best = self._best_sentences(q, evidence, retrieval, n=2)
-        if not best or not self._coverage_ok(q, best[0][2]):
+        if not best or not self._coverage_ok(q, best[0][2], section=best[0][1]):
             return None
         citations, lines = [], []
         for i, (score, section, sent, _) in enumerate(best):
-            if i and (score < best[0][0] * 0.8 or not self._coverage_ok(q, sent)):
+            if i and (score < best[0][0] * 0.8 or not self._coverage_ok(q, sent, section=section)):
                 break
             cite = Citation(section.doc, section.id, section.label, sent)
             citations.append(cite)
@@ -306,7 +347,7 @@ class AnswerBuilder:
             if part and self.overlap(part.title, q.text if not q.english else query) >= 0.6:
                 return self._children_answer(question, resolved, letter, part)
         best = self._best_sentences(q, evidence, retrieval, n=1)
-        if not best or not self._coverage_ok(q, best[0][2]):
+        if not best or not self._coverage_ok(q, best[0][2], section=best[0][1]):
             return None
         _, section, sent, start = best[0]
         sent = self._with_explanation(section, sent, start)
@@ -414,6 +455,18 @@ def _lead_words(first_piece: str) -> str:
     m = re.search(r"\d+(?:\.\d+)?(?![\d年])", first_piece)
     lead = first_piece[: m.start()] if m else ""
     return re.sub(r"[\u4e00-\u9fff]{2,}$", lambda x: x.group(0)[: max(0, len(x.group(0)) - 8)], lead)
+
+
+def _head_noun(phrase: str, cache_dir) -> str:
+    """Chinese noun phrases end in their head: 银行贷款 → 贷款, 国家重点实验室 → 实验室."""
+    if not phrase:
+        return ""
+    from rag.questions import segmenter
+
+    words = [w.word for w in segmenter(cache_dir).cut(phrase) if re.search(r"[\u4e00-\u9fff]", w.word)]
+    if not words or len(words[-1]) < 2:
+        return ""
+    return words[-1][-2:] if len(words[-1]) >= 4 else words[-1]  # a long compound ends in its head too
 
 
 def _abbreviation(short: str, text: str) -> float:

@@ -14,10 +14,22 @@ _TIME = re.compile(r"(?:19|20)\d{2}年?|今年|去年|明年|前年|全年")
 
 
 def is_followup(question: str) -> bool:
+    """Marked as one (那…呢), or too short to stand alone: a bare verb phrase with no year and
+    no name longer than two characters (转化了多少项成果 after a question about a fund)."""
     q = question.strip()
     if len(q) > 24:
         return False
-    return bool(_LEAD.match(q) or re.search(r"呢[？?]?$", q))
+    if _LEAD.match(q) or re.search(r"呢[？?]?$", q):
+        return True
+    bare = _TAIL.sub("", q)
+    return len(bare) <= 10 and not _TIME.search(bare) and not re.search(r"[A-Za-z]", bare) and not _named(bare)
+
+
+def _named(text: str) -> bool:
+    """A run of three or more Chinese characters outside the asking words names something."""
+    core = QUESTION_WORD.sub(" ", text)
+    core = re.sub(r"[了的是要有个家项名次]", " ", core)
+    return any(len(run) >= 3 for run in re.findall(r"[\u4e00-\u9fff]+", core))
 
 
 def resolve_followup(question: str, history: Sequence[Turn]) -> str:
@@ -37,6 +49,10 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     # A question of its own that leans on the previous one for its subject and time.
     if not counted_phrase(fragment) and subject:
         fragment = fragment + subject
+    elif not _LEAD.match(question.strip()) and not re.search(r"呢[？?]?$", question.strip()):
+        # Unmarked and short: keep the previous question's topic (what it asked about, before 多少).
+        topic = re.split(r"多少|几", base, maxsplit=1)[0]
+        return topic + fragment
     if not _TIME.search(fragment):
         times = _TIME.findall(base)
         if times:

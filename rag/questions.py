@@ -23,12 +23,14 @@ UNIT_GROUPS = {
 _UNIT_OF_WORD = {"个": "count", "家": "count", "项": "count", "所": "count", "件": "count", "条": "count",
                  "名": "people", "人": "people", "位": "people", "人次": "people", "次": "times",
                  "万元": "money", "亿元": "money", "元": "money", "钱": "money", "万": "money", "亿": "money"}
-_ASK_UNIT = re.compile(r"(?:多少|几)(人次|万元|亿元|个|家|项|名|位|次|所|件|条|人|元|钱|万|亿)?")
-_MONEY_WORDS = re.compile(r"资金|经费|贷款|投资|钱|拨款|预算|补贴|金额|how much money|lending|loan|fund|investment|budget")
+# 几 asks only when it is not part of a time span (那几年, 近几年, 这几天).
+_ASK_UNIT = re.compile(r"(?:多少|(?<![那这近前好哪])几(?![年天月乎类种方面]))(人次|万元|亿元|个|家|项|名|位|次|所|件|条|人|元|钱|万|亿)?")
+_MONEY_WORDS = re.compile(r"资金|经费|贷款|投资|钱|拨款|预算|补贴|金额|多少万|多少亿|how much money|lending|loan|fund|investment|budget")
 _PERCENT_WORDS = re.compile(r"百分之|百分比|增长多少|涨多少|增幅|比例|比重|增速|增长率|growth|grow|percent|rate")
-_PEOPLE_WORDS = re.compile(r"多少人|几人|人才|人员|技术员|how many people")
+_PEOPLE_WORDS = re.compile(r"多少人|几人|人数|名额|人才|人员|技术员|how many people")
+_TIMES_WORDS = re.compile(r"次数|几次|多少次|how many times")
 _TARGET_INTENT = re.compile(r"今年|计划|打算|准备|目标|将要|预计|力争|指标|要|将|will|should|plan|target|expected|goal")
-_RESULT_INTENT = re.compile(r"去年|已经|已|现在|目前|截至|截止|至今|共有|一共|总共|实际|完成了|were|was|did|has|have|so far|already|currently")
+_RESULT_INTENT = re.compile(r"去年|近几年|近年|这几年|以来|期间|已经|已|现在|目前|截至|截止|至今|共有|一共|总共|实际|完成了|were|was|did|has|have|so far|already|currently")
 _BOTH_INTENT = re.compile(r"还是|是不是|是否|吗|\?$")
 _RELATIVE_YEAR = {"今年": 0, "去年": -1, "前年": -2, "明年": 1, "this year": 0, "last year": -1, "next year": 1}
 _NEGATED_ASIDE = re.compile(r"[（(]\s*(?:不是|不包括|并非|不含|而非)[^）)]*[）)]|[，,]\s*(?:不是|而不是|并非)[^，,？?。]*")
@@ -36,8 +38,17 @@ _PERSON = re.compile(r"谁|哪位|什么人|负责人|院长|主任|厅长|局�
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪个城市|哪些城市|哪几个城市|哪两个城市|哪个省|哪些国家|哪个国家|地址|位置|where|which cit|which countr", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
-_FIGURE_ASK = re.compile(r"多少|(?<!哪)几(?!乎|类|种|方面)|多大|规模|how many|how much|by how much|what (?:is|was) the (?:number|amount|target|rate)|rate\b", re.I)
+_FIGURE_ASK = re.compile(r"多少|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
+                         r"what(?:'s| is| was| are) the (?:[\w-]+ ){0,3}(?:number|amount|target|rate|goal|figure|count)|\brate\b|percent", re.I)
 _COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项类样种条家位名点大块部分方面]*$")
+
+
+# Nouns that name the kind of answer wanted rather than a thing of the letter.
+_ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 部门 单位 机构 时间 日期 年份 数字 比例 增速 预期 情况 意思 内容 方面 领域 名单".split())
+
+
+# Acronyms of office life that say how the answer will be used, not what it is about.
+_FILLER_ACRONYMS = frozenset({"PPT", "PDF", "OK", "QA", "FAQ"})
 
 
 @dataclass
@@ -46,12 +57,15 @@ class Question:
     english: bool
     kind: str  # figure / verify / list / person / place / when / passage
     unit_group: str | None
+    unit_strict: bool  # said with a measure word (多少家) or a kind of its own (money, percent)
     years: list[int]
     intent: str | None  # target / result / None
     counted: str  # the thing a figure question counts, e.g. 重点实验室
     terms: list[str] = field(default_factory=list)  # content words (Chinese)
     unknown: list[str] = field(default_factory=list)  # content words the letter never uses
+    unknown_names: list[str] = field(default_factory=list)  # places, people, organisations it never names
     figures: list[str] = field(default_factory=list)  # figures quoted in the question, e.g. 500家以上
+    last_term: str = ""  # the last content word before the question word: what a 多少钱 question is about
 
 
 @lru_cache(maxsize=1)
@@ -94,7 +108,11 @@ def counted_phrase(question: str) -> str:
     if len(re.findall(r"[\u4e00-\u9fff]", after)) >= 2 and after not in stopwords():
         return after
     before = re.split(r"[，,。？?！!；;\s]", q[: m.start()])[-1]
-    before = re.sub(r"(?:现在|目前|今年|去年|明年|已经|一共|总共|共|要|将|计划|打算|准备|目标是|能|会|可以|达到|新增|增长|涨|有|是|为|了|的|都)+$", "", before)
+    before = re.sub(r"(?:现在|目前|今年|去年|明年|已经|一共|总共|共|要|将|计划|打算|准备|目标是|能|会|可以|达到|新增|增长|涨|"
+                    r"实现|定了|定的|定|给的|有|是|为|了|的|都)+$", "", before)
+    # "…的数量/目标/名额" name the kind of answer, not the thing counted
+    before = re.sub(r"(?:的)?(?:数量|数目|总数|规模|目标|指标|名额|次数|人数|金额|增速|预期|情况)+$", "", before)
+    before = re.sub(r"(?:现在|目前|今年|去年|要|将|计划|的)+$", "", before)
     before = re.sub(r"^(?:(?:19|20)\d{2}年|今年|去年|全省|我省|咱们省|辽宁省?|的)+", "", before)
     phrase = before
     return "" if phrase in stopwords() else phrase
@@ -120,6 +138,8 @@ def unit_group_of(question: str) -> str | None:
         return "money"
     if _PEOPLE_WORDS.search(q):
         return "people"
+    if _TIMES_WORDS.search(q):
+        return "times"
     return None
 
 
@@ -139,6 +159,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     core = _NEGATED_ASIDE.sub("", text)
     figures = [m[0] for m in _FIGURE.finditer(core) if not (m["unit"] == "年" and len(m["num"]) == 4)]
     years = years_of(core, signed_year)
+    unit_group = unit_group_of(core)
     intent = intent_of(core)
     if years and signed_year:
         # A stated year decides the tense: "2017年…计划" asks about what was done in 2017.
@@ -159,10 +180,11 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         kind = "list"
     else:
         kind = "passage"
-    terms, unknown = [], []
+    terms, unknown, unknown_names = [], [], []
     if not english:
         folded = normalize(letter_text)
-        for token in segmenter(cache_dir).cut(core):
+        words_only = re.sub(r"(?:19|20)\d{2}\s*年?", " ", core)  # years are checked on their own
+        for token in segmenter(cache_dir).cut(words_only):
             word, flag = token.word.strip(), token.flag
             if not word or word in stopwords() or not re.search(r"[\u4e00-\u9fff0-9A-Za-z]", word):
                 continue
@@ -170,8 +192,11 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
                 continue  # years are checked on their own; "五个", "几类" only count
             word = re.sub(r"(?<=.)[是的了]$", "", word)
             terms.append(word)
-            if normalize(word) not in folded and _is_content(word, flag) and not _FIGURE.fullmatch(word):
+            if (normalize(word) not in folded and _is_content(word, flag) and not _FIGURE.fullmatch(word)
+                    and word not in _ANSWER_TYPE_WORDS):
                 unknown.append(word)
+                if flag in {"ns", "nr", "nt", "nrt", "nrfg"} or (flag == "eng" and word.isupper() and word not in _FILLER_ACRONYMS):
+                    unknown_names.append(word)
     else:
         # An acronym or code the letter never writes (GDP, R&D) is something it cannot answer.
         unknown = [w for w in re.findall(r"\b[A-Z]{2,}\b", text) if w.lower() not in normalize(letter_text)]
@@ -179,14 +204,26 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         text=text,
         english=english,
         kind=kind,
-        unit_group=unit_group_of(core),
+        unit_group=unit_group,
+        unit_strict=unit_group in {"money", "percent"} or bool((m := _ASK_UNIT.search(core)) and m.group(1)),
         years=years,
         intent=intent,
         counted=counted_phrase(core),
         terms=terms,
         unknown=unknown,
+        unknown_names=unknown_names if not english else unknown,
         figures=figures,
+        last_term=_last_term_before_ask(core, terms),
     )
+
+
+def _last_term_before_ask(question: str, terms: list[str]) -> str:
+    m = _ASK_UNIT.search(question)
+    if not m:
+        return ""
+    before = question[: m.start()]
+    placed = [(before.rfind(t), t) for t in terms if len(t) >= 2 and t in before]
+    return max(placed)[1] if placed else ""
 
 
 def _is_content(word: str, flag: str) -> bool:

@@ -31,17 +31,22 @@ def glossary() -> list[tuple[str, list[str]]]:
     return sorted(rows, key=lambda r: -len(r[0]))  # longest phrase first
 
 
-def translate_terms(question: str) -> list[str]:
-    """Chinese words for the English terms of a question (a lexical bridge, not a translation)."""
+def translate_groups(question: str) -> list[list[str]]:
+    """For each English term of a question, the Chinese words that may stand for it (alternatives)."""
     text = " " + re.sub(r"[^a-z0-9\- ]+", " ", question.lower()) + " "
-    found: list[str] = []
+    groups: list[list[str]] = []
     for en, zh in glossary():
         needle = f" {en} "
         if needle in text:
-            found.extend(zh)
+            groups.append(zh)
             text = text.replace(needle, " | ")
-    found.extend(re.findall(r"\b(?:19|20)\d{2}\b", question))
-    return found
+    groups.extend([y] for y in re.findall(r"\b(?:19|20)\d{2}\b", question))
+    return groups
+
+
+def translate_terms(question: str) -> list[str]:
+    """Chinese words for the English terms of a question (a lexical bridge, not a translation)."""
+    return [word for group in translate_groups(question) for word in group]
 
 
 def lexical_query(question: str) -> str:
