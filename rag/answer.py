@@ -18,7 +18,7 @@ from rag.figures import figures_of
 from rag.questions import LEXICON, UNIT_GROUPS, Question, analyze
 from rag.retrieve import Retrieval, translate_groups, translate_terms
 from rag.settings import Settings
-from rag.text import clause_spans, enclosing, normalize, sentence_spans
+from rag.text import clause_spans, normalize, sentence_spans
 from rag.types import Answer, Citation, Figure, Letter, Section
 
 NOT_FOUND = "信中未提及"  # the one "not found" phrase: prompts, extractive answers and tests use it
@@ -237,15 +237,12 @@ class AnswerBuilder:
         return f.clause
 
     @staticmethod
-    def _segment_of(f: Figure, with_lead: bool = True) -> str:
-        # the clause's lead (2017年新批准组建…) belongs to every piece of its list
-        pieces, local = f.clause.split("、"), f.clause.find(f.text)
-        pos = 0
-        for piece in pieces:
-            if pos <= local < pos + len(piece) + 1:
-                return piece if piece is pieces[0] or not with_lead else _lead_words(pieces[0]) + piece
-            pos += len(piece) + 1
-        return f.clause
+    def _segment_of(f: Figure) -> str:
+        """The figure's own piece, with the words that open its list (2017年新批准组建…), which
+        belong to every piece of it."""
+        if f.clause.startswith(f.item):
+            return f.item
+        return _lead_words(f.clause.split("、")[0]) + f.item
 
     def _year_fits(self, f: Figure, years: list[int], section: Section) -> bool:
         stated = [int(y) for y in re.findall(r"(?<![\d〔])((?:19|20)\d{2})(?=年)", f.sentence)]
@@ -274,7 +271,7 @@ class AnswerBuilder:
         section = letter.section(f.section)
         cite = Citation(f.doc, f.section, section.label, f.sentence)
         status_line = (_STATUS_EN if q.english else _STATUS_ZH).get(f.status)
-        what = self._segment_of(f, with_lead=False)  # verbatim: shown text is never stitched together
+        what = f.item  # verbatim: shown text is never stitched together
         if q.english:
             head = f"**{f.text}** — {what}" + (f"; {status_line}." if status_line else ".")
         else:
@@ -300,7 +297,6 @@ class AnswerBuilder:
         return self._render_figure(question, resolved, q, best[1])
 
     def _best_sentences(self, q: Question, evidence: list[Evidence], retrieval: Retrieval, n: int = 1):
-        query = self._query_text(q)
         scored = []
         for e in evidence:
             for a, b in sentence_spans(e.section.text):
@@ -410,15 +406,17 @@ class AnswerBuilder:
                     continue
                 pieces = clause.split("、")
                 found: list[str] = []
-                for piece in pieces:
+                for i, piece in enumerate(pieces):
                     words = list(segmenter(self.cache_dir).cut(re.sub(r"[(（][^)）]*[)）]", "", piece)))
                     places = [w.word for w in words if w.flag == "ns" and w.word not in q.text]
-                    rest = [w.word for w in words if w.flag not in ("ns", "x") and w.word not in ("与", "和", "推动", "推进", "支持", "加强", "等")]
-                    if places and (not rest or (len(pieces) > 1 and piece in (pieces[-1], pieces[0]) and found)
-                                   or self.overlap(terms, piece) >= 0.5):
+                    rest = [w.word for w in words if w.flag not in ("ns", "x") and w.word not in _LIST_FRAME]
+                    if not places:
+                        continue
+                    if (not rest  # a bare place inside a coordinated list
+                            or self.overlap(terms, piece) >= 0.5  # the place stands with what is asked
+                            or (i == 0 and len(pieces) > 1 and len(rest) <= 2)  # opening: 推动沈阳、…
+                            or (i == len(pieces) - 1 and found)):  # closing: …、乌克兰等国家
                         found.extend(places)
-                    elif places and len(pieces) > 1 and piece is pieces[0]:
-                        found.extend(places) if len(rest) <= 2 else None
                 if found:
                     cite = Citation(section.doc, section.id, section.label, sent)
                     text = f"**{'、'.join(dict.fromkeys(found))}**\n\n> {sent} {cite.marker()}"
@@ -477,6 +475,7 @@ def _abbreviation(short: str, text: str) -> float:
     return 1.0 if re.search(pattern, text) else 0.0
 
 
+_LIST_FRAME = frozenset({"与", "和", "及", "推动", "推进", "支持", "加强", "等"})
 _ENUM_LEAD = re.compile(r"^.*?(?:围绕|包括|从|与|按照|以|建立和完善|完善|推动|支持)")
 _ENUM_TAIL = re.compile(r"(?:等|“|”|的|及“).*$")
 

@@ -25,6 +25,22 @@ _RESULT_CUES = re.compile(r"期间|截至目前|近年来|已经|已|共有|通�
 _TARGET_CUES = re.compile(r"全年|新增|新组建|新建|新派驻|达到|力争|计划|将|要|继续|推进|推动|加快|以上")
 
 
+def clause_item(clause: str, at: int) -> str:
+    """The piece of a list clause holding position `at`: pieces are cut at 、, and before a 和/及
+    that follows a figure (157个工程技术研究中心和162个重点实验室)."""
+    cuts = [0]
+    for m in re.finditer(r"、|[和及]", clause):
+        if m[0] == "、":
+            cuts.append(m.end())
+        elif re.search(r"\d", clause[cuts[-1] : m.start()]):
+            cuts.append(m.start())
+    cuts.append(len(clause))
+    for start, end in zip(cuts, cuts[1:]):
+        if start <= at < end:
+            return clause[start:end].strip("、")
+    return clause
+
+
 def years_in(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(text)]
 
@@ -77,7 +93,7 @@ def extract_figures(letter: Letter) -> list[Figure]:
                 if status == "unknown" and section.parent:
                     status = defaults.get(section.parent, "unknown")
             lead = m["lead"] or ""
-            # 共 only counts as part of the figure when it touches the number.
+            clause = text[c0:c1].rstrip("，,。；;：:")
             out.append(
                 Figure(
                     doc=section.doc,
@@ -86,7 +102,8 @@ def extract_figures(letter: Letter) -> list[Figure]:
                     value=float(num),
                     unit=unit,
                     qualifier=(m["tail"] or lead or ""),
-                    clause=text[c0:c1].rstrip("，,。；;：:"),
+                    clause=clause,
+                    item=clause_item(clause, m.start() - c0),
                     sentence=sentence,
                     status=status,
                     start=m.start(),

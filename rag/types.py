@@ -70,6 +70,7 @@ class Figure:
     unit: str
     qualifier: str  # 以上 / 达到 / 增长 / 新增 / "" …
     clause: str  # the clause it sits in, verbatim
+    item: str  # its own piece of that clause: 重点实验室36个 out of a list of three, verbatim
     sentence: str  # the sentence it sits in, verbatim
     status: Status
     start: int  # offset inside the section text

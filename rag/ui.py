@@ -575,25 +575,9 @@ def filter_figures(
         if all(w in numbers if _NUMBER.fullmatch(w) else w.lower() in haystack for w in words):
             # Figures whose own enumeration item names the words come first ("重点实验室36个"
             # before "工程技术研究中心61个" of the same sentence); otherwise the letter's order.
-            own = figure_item(f).lower() + " " + " ".join(_number_forms(f.value))
+            own = f.item.lower() + " " + " ".join(_number_forms(f.value))
             hits.append((-sum(w.lower() in own for w in words), n, f))
     return [f for _, _, f in sorted(hits, key=lambda h: (h[0], h[1]))]
-
-
-def figure_item(figure: Figure) -> str:
-    """The piece of the figure's clause that belongs to it: '重点实验室36个' out of
-    '2017年新批准组建省级工程技术研究中心61个、重点实验室36个、工程研究中心39个'."""
-    clause = figure.clause
-    at = clause.find(figure.text)
-    if at < 0:
-        return clause
-    pieces = re.split(r"(?<=[、，,；;])|(?=和|及)", clause)
-    pos = 0
-    for piece in pieces:
-        if pos <= at < pos + len(piece):
-            return piece.strip("、，,；;")
-        pos += len(piece)
-    return clause
 
 
 FIGURE_COLUMNS = ("col_figure", "col_clause", "col_status", "col_section", "col_value", "col_unit", "col_qualifier")
@@ -606,7 +590,7 @@ def figure_rows(figures: Sequence[Figure], letter: Letter | None, lang: str) -> 
     for f in figures:
         values = (
             f.text,
-            f.clause,
+            f.item,
             status_text(f.status, lang, short=True),
             f"§{f.section} {labels.get(f.section, '').split(' ')[0]}".strip(),
             f.value,

@@ -1,7 +1,7 @@
 from rag.answer import NOT_FOUND, enumeration
 from rag.evaluation import ask_in_conversation
 from rag.followup import resolve_followup
-from rag.types import Answer, Turn
+from rag.types import Turn
 
 
 def test_figure_first_then_quote_then_citation(engine):

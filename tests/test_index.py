@@ -1,7 +1,5 @@
 import shutil
-from dataclasses import replace
 
-import chromadb
 
 from rag.embeddings import E5EmbeddingFunction
 from rag.index import LetterIndex, make_client

@@ -221,14 +221,6 @@ def test_figure_filter_by_status(figures):
     assert all(f.section.startswith("0.") for f in results)
 
 
-def test_figure_item():
-    class F:  # only the two fields figure_item reads
-        clause = "2017年新批准组建省级工程技术研究中心61个、重点实验室36个、工程研究中心39个"
-        text = "36个"
-
-    assert ui.figure_item(F) == "重点实验室36个"
-
-
 def test_figure_rows_in_both_languages(figures, letter):
     row = ui.figure_rows([f for f in figures if f.text == "500家以上"], letter, "zh")[0]
     assert list(row) == ["数字", "所指", "类型", "出处", "数值", "单位", "限定"]
