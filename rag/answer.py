@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Sequence
 
 from rag.figures import figures_of
-from rag.questions import LEXICON, UNIT_GROUPS, Question, analyze
-from rag.retrieve import Retrieval, translate_groups, translate_terms
+from rag.questions import _ANSWER_TYPE_WORDS, LEXICON, UNIT_GROUPS, Question, analyze
+from rag.retrieve import Retrieval, translate_groups, translate_terms, untranslated_words
 from rag.settings import Settings
-from rag.text import clause_spans, normalize, sentence_spans
+from rag.text import clause_spans, normalize, plan_years, sentence_spans
 from rag.types import Answer, Citation, Figure, Letter, Section
 
 NOT_FOUND = "信中未提及"  # the one "not found" phrase: prompts, extractive answers and tests use it
@@ -78,14 +78,25 @@ class AnswerBuilder:
         """Share of the question found in text: bigrams for Chinese; for English, each term counts
         once if any of its Chinese renderings is there, longer (more specific) terms weighing more."""
         if not q.english:
-            return self.overlap(" ".join(q.terms), text)
+            # Nouns carry the topic; verbs are paraphrased freely (扶持/支持, 拿下/攻克), so weigh half.
+            found, total = _bigrams(text), 0.0
+            hit = 0.0
+            for term in q.terms:
+                factor = 0.5 if term in q.verbs else 1.0
+                for g in _bigrams(term):
+                    w = factor * self.idf.get(g, self.default_idf)
+                    total += w
+                    hit += w if g in found else 0.0
+            return hit / total if total else 0.0
         groups = translate_groups(q.text)
         if not groups:
             return 0.0
         folded = normalize(text)
         weights = [max(map(len, g)) for g in groups]
         hit = sum(w for g, w in zip(groups, weights) if any(normalize(alt) in folded for alt in g))
-        return hit / sum(weights)
+        # A content word with no Chinese rendering is a part of the question the text cannot show.
+        missed = 2 * len(untranslated_words(q.text))
+        return hit / (sum(weights) + missed)
 
     def _query_text(self, q: Question) -> str:
         return " ".join(translate_terms(q.text)) if q.english else " ".join(q.terms)
@@ -95,13 +106,13 @@ class AnswerBuilder:
         top = retrieval.sections[0][0].metadata["doc"] if retrieval.sections else next(iter(self.letters))
         letter = self.letters[top]
         signed_year = letter.meta.signed.year if letter.meta.signed else None
-        q = analyze(resolved, letter.source, signed_year, self.cache_dir)
+        q = analyze(resolved, letter.source, signed_year, self.cache_dir, ambient=letter.meta.signer)
         evidence = self._evidence(retrieval)
         closest = evidence[0].section if evidence else None
 
         if meta := self._meta_answer(question, resolved, q, letter):
             return meta
-        if q.unknown_names or (q.unknown and q.kind in {"passage", "person", "when", "place"}):
+        if q.unknown_names or (q.unknown and q.kind in {"passage", "person", "when", "place", "agent"}):
             # Words the letter never uses decide only where no finer evidence check follows;
             # figure and list answers are held to their own clause instead.
             return self._not_found(question, resolved, q, closest, f"unknown terms {q.unknown}")
@@ -112,6 +123,7 @@ class AnswerBuilder:
             "place": self._place_answer,
             "when": self._when_answer,
             "person": lambda *a: None,  # the only people a letter names are in its header
+            "agent": self._agent_answer,
             "passage": self._passage_answer,
         }[q.kind]
         answer = handler(question, resolved, q, evidence, retrieval)
@@ -179,37 +191,49 @@ class AnswerBuilder:
                     continue
                 if q.intent and not q.years and f.status not in (q.intent, "unknown"):
                     continue
+                if any(x in f.clause for x in q.excluded):
+                    continue  # the question set this aside ("农业那块不算")
                 segment = self._segment_of(f)
                 context = self._context(f)
                 if q.english:
                     s_seg, s_ctx = self.relevance(q, segment), self.relevance(q, context)
                 else:
-                    s_seg = max(self.overlap(counted, segment), _abbreviation(counted, segment)) if counted else 0.0
+                    s_seg = max(self.overlap(counted, segment), _abbreviation(counted, segment),
+                                0.8 * _char_share(counted, segment)) if counted else 0.0
                     s_ctx = self.overlap(counted, context) if counted else 0.0
                 s_clause = self.relevance(q, context)
                 s_sent = self.relevance(q, f.sentence)
                 dense = self._sentence_similarity(retrieval, f, e.section)
-                score = 3 * s_seg + s_ctx + 2 * s_clause + s_sent + 0.3 / (1 + rank_of[(f.doc, f.section)]) + 0.5 * unit_fits
+                score = (3 * s_seg + s_ctx + 2 * s_clause + s_sent + self.relevance(q, f.item)
+                         + 0.3 / (1 + rank_of[(f.doc, f.section)]) + 0.5 * unit_fits)
                 if q.english:
                     score += 2 * dense
                 whole = self.overlap(query, self._previous_sentence(e.section, f.sentence) + f.sentence
                                      + e.section.title + self._parent_title(e.section))
-                if self._supported(q, max(s_seg, s_ctx), s_clause, whole, segment + context):
+                if self._supported(q, max(s_seg, s_ctx), s_clause, whole, segment + context, self._alone_in_sentence(f, q)):
                     scored.append((score, f))
         scored.sort(key=lambda t: -t[0])
         return scored
 
-    def _supported(self, q: Question, thing: float, clause: float, whole: float, local: str) -> bool:
+    def _supported(self, q: Question, thing: float, clause: float, whole: float, local: str, alone: bool) -> bool:
         """What is asked about must be named where the figure stands, and the rest of the question
         must be about the figure's sentence (not about another topic that shares a noun)."""
         if q.english:
-            return clause >= 0.2 or thing >= 0.3 or (whole >= 0.5 and clause > 0)
+            return whole >= 0.4 and (clause >= 0.2 or thing >= 0.3 or (whole >= 0.5 and clause > 0))
         if whole < 0.45:
             return False
         if q.counted and thing >= 0.5:
             return True
-        heads = {_head_noun(q.counted, self.cache_dir), q.last_term} - {""}
-        return clause >= 0.5 or (whole >= 0.6 and any(h in local for h in heads))
+        heads = {_head_noun(q.counted, self.cache_dir) or q.last_term} - {""}
+        if clause >= 0.5 or (whole >= 0.6 and any(h in local for h in heads)):
+            return True
+        # The sentence is plainly the one asked about and holds one figure of the asked kind.
+        return q.unit_strict and whole >= 0.6 and alone
+
+    def _alone_in_sentence(self, f: Figure, q: Question) -> bool:
+        same = [g for g in figures_of(self.letters[f.doc]) if g.sentence == f.sentence and g.section == f.section
+                and (not q.unit_group or g.unit in UNIT_GROUPS[q.unit_group])]
+        return len(same) == 1
 
     @staticmethod
     def _previous_sentence(section: Section, sentence: str) -> str:
@@ -245,15 +269,13 @@ class AnswerBuilder:
         return _lead_words(f.clause.split("、")[0]) + f.item
 
     def _year_fits(self, f: Figure, years: list[int], section: Section) -> bool:
-        stated = [int(y) for y in re.findall(r"(?<![\d〔])((?:19|20)\d{2})(?=年)", f.sentence)]
+        """The figure's sentence must state the year asked; a plan with no year is for the letter's year."""
+        stated = [int(y) for y in re.findall(r"(?<![\d〔])((?:19|20)\d{2})(?=年)", f.sentence)] + plan_years(f.sentence)
         if stated:
             return any(y in stated for y in years)
         letter = self.letters[f.doc]
         signed = letter.meta.signed.year if letter.meta.signed else None
-        if signed is None:
-            return False
-        implied = signed if f.status == "target" else None
-        return implied in years if implied else f.status == "result" and all(y < signed for y in years)
+        return f.status == "target" and signed in years
 
     def _sentence_similarity(self, retrieval: Retrieval, f: Figure, section: Section) -> float:
         start = section.text.find(f.sentence)
@@ -423,6 +445,23 @@ class AnswerBuilder:
                     return Answer(question, text, True, (cite,), "place", "unknown", resolved)
         return None
 
+    def _agent_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
+        """Which department did it: an organisation named in the sentence before the act asked about."""
+        if any(t not in self.letters[evidence[0].section.doc].source for t in q.terms
+               if len(t) >= 2 and t not in _ANSWER_TYPE_WORDS):
+            return None  # the act itself (牵头, 承建…) is not in the letter
+        for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
+            if not self._coverage_ok(q, sent, 0.6, section):
+                continue
+            acts = [sent.find(t) for t in q.terms if t in sent and t not in sent[:4]]
+            before = sent[: min(acts)] if acts else ""
+            orgs = [o for o in _ORG.findall(before) if o not in q.text]
+            if orgs:
+                cite = Citation(section.doc, section.id, section.label, sent)
+                return Answer(question, f"**{'、'.join(dict.fromkeys(orgs))}**\n\n> {sent} {cite.marker()}",
+                              True, (cite,), "fact", self._status_of(section, sent), resolved)
+        return None
+
     def _when_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         """A date question needs a date in the evidence that the question did not already give."""
         day_level = bool(re.search(r"哪天|哪一天|几月|日期|date", q.text))
@@ -467,14 +506,21 @@ def _head_noun(phrase: str, cache_dir) -> str:
     return words[-1][-2:] if len(words[-1]) >= 4 else words[-1]  # a long compound ends in its head too
 
 
+def _char_share(phrase: str, text: str) -> float:
+    """Share of a phrase's Chinese characters found in text: 交易额 and 成交额 share most of theirs."""
+    chars = re.findall(r"[\u4e00-\u9fff]", phrase)
+    return sum(c in text for c in chars) / len(chars) if len(chars) >= 3 else 0.0
+
+
 def _abbreviation(short: str, text: str) -> float:
     """1.0 when a short phrase is an in-order abbreviation of a word in text (高企 → 高新技术企业)."""
-    if not 2 <= len(short) <= 4 or not re.fullmatch(r"[\u4e00-\u9fff]+", short):
+    if not 2 <= len(short) <= 6 or not re.fullmatch(r"[\u4e00-\u9fff]+", short):
         return 0.0
     pattern = ".{0,4}".join(map(re.escape, short))
     return 1.0 if re.search(pattern, text) else 0.0
 
 
+_ORG = re.compile(r"(?:省|市|国家|中科院)?[\u4e00-\u9fff]{0,6}?(?:厅|局|委员会|办公厅|政府|科学院|研究院|大学)(?=[、,，和与共]|$)")
 _LIST_FRAME = frozenset({"与", "和", "及", "推动", "推进", "支持", "加强", "等"})
 _ENUM_LEAD = re.compile(r"^.*?(?:围绕|包括|从|与|按照|以|建立和完善|完善|推动|支持)")
 _ENUM_TAIL = re.compile(r"(?:等|“|”|的|及“).*$")

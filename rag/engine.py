@@ -10,6 +10,7 @@ from typing import Sequence
 from rag.answer import AnswerBuilder
 from rag.figures import figures_of
 from rag.followup import resolve_followup
+from rag.questions import official_wording
 from rag.index import IndexReport, LetterIndex, Progress
 from rag.retrieve import HybridRetriever, make_retriever
 from rag.settings import Settings
@@ -35,6 +36,10 @@ class Engine:
         return self.index.letters
 
     @property
+    def letter_text(self) -> str:
+        return "\n".join(letter.source for letter in self.letters)
+
+    @property
     def mode(self) -> str:
         return self.builder.mode
 
@@ -55,6 +60,7 @@ class Engine:
         """
         question = clean_question(question, self.settings)
         resolved = resolve_followup(strip_markup(question) or question, history)
+        resolved = official_wording(resolved, self.letter_text)
         prefer: tuple[str, ...] = ()
         if resolved != question and history:
             prefer = tuple(f"{c.doc}:{c.section}" for c in history[-1].answer.citations)

@@ -26,10 +26,10 @@ def is_followup(question: str) -> bool:
 
 
 def _named(text: str) -> bool:
-    """A run of three or more Chinese characters outside the asking words names something."""
-    core = QUESTION_WORD.sub(" ", text)
-    core = re.sub(r"[了的是要有个家项名次]", " ", core)
-    return any(len(run) >= 3 for run in re.findall(r"[\u4e00-\u9fff]+", core))
+    """Names something of its own: a noun of three or more characters (重点实验室, 星创天地)."""
+    from rag.questions import segmenter
+
+    return any(len(w.word) >= 3 and w.flag[:1] in {"n", "j", "l"} for w in segmenter().cut(text))
 
 
 def resolve_followup(question: str, history: Sequence[Turn]) -> str:
@@ -51,8 +51,10 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
         fragment = fragment + subject
     elif not _LEAD.match(question.strip()) and not re.search(r"呢[？?]?$", question.strip()):
         # Unmarked and short: keep the previous question's topic (what it asked about, before 多少).
-        topic = re.split(r"多少|几", base, maxsplit=1)[0]
-        return topic + fragment
+        topic = re.split(r"多少|几", base, maxsplit=1)[0].strip("，, ")
+        if subject and subject not in fragment and subject not in topic:
+            topic += subject
+        return f"{fragment}（{topic}）" if topic else fragment
     if not _TIME.search(fragment):
         times = _TIME.findall(base)
         if times:

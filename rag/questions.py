@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rag.text import is_english, normalize
+from rag.retrieve import untranslated_words
+from rag.text import is_english, normalize, plan_years
 
 LEXICON = Path(__file__).with_name("lexicon")
 QUESTION_WORD = re.compile(r"多少|几|哪|什么|谁|怎么|怎样|如何|为何|为什么|是否|吗|啥|how|what|which|who|when|where|why", re.I)
@@ -33,12 +34,19 @@ _TARGET_INTENT = re.compile(r"今年|计划|打算|准备|目标|将要|预计|�
 _RESULT_INTENT = re.compile(r"去年|近几年|近年|这几年|以来|期间|已经|已|现在|目前|截至|截止|至今|共有|一共|总共|实际|完成了|were|was|did|has|have|so far|already|currently")
 _BOTH_INTENT = re.compile(r"还是|是不是|是否|吗|\?$")
 _RELATIVE_YEAR = {"今年": 0, "去年": -1, "前年": -2, "明年": 1, "this year": 0, "last year": -1, "next year": 1}
-_NEGATED_ASIDE = re.compile(r"[（(]\s*(?:不是|不包括|并非|不含|而非)[^）)]*[）)]|[，,]\s*(?:不是|而不是|并非)[^，,？?。]*")
+# Asides that exclude something ("（不是工程技术研究中心）", "农业那块不算，", "除了农业，") are not what is asked.
+_NEGATED_ASIDE = re.compile(
+    r"[（(]\s*(?:不是|不包括|并非|不含|而非)[^）)]*[）)]|[，,]\s*(?:不是|而不是|并非)[^，,？?。]*"
+    r"|^[^，,？?。]{1,12}?(?:那块|那部分|方面)?不算[，,]|除了[^，,？?。]{1,12}[，,以外之外]*|不包括[^，,？?。]{1,12}[，,]"
+)
+# "…多少家——我说的是产业技术创新平台": the clarification names the thing.
+_CLARIFIED = re.compile(r"(?:我说的是|我问的是|指的是|说的是|我是说)[“\"]?([^？?。”\"]+)")
 _PERSON = re.compile(r"谁|哪位|什么人|负责人|院长|主任|厅长|局长|领导|who\b|whom", re.I)
+_AGENT = re.compile(r"哪家单位|哪个单位|哪些单位|哪个部门|哪些部门|哪[两几三]个部门|哪家机构|哪个机构|由谁|谁牵头|哪家牵头|which (?:department|agency|organi[sz]ation|unit)", re.I)
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪个城市|哪些城市|哪几个城市|哪两个城市|哪个省|哪些国家|哪个国家|地址|位置|where|which cit|which countr", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
-_FIGURE_ASK = re.compile(r"多少|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
+_FIGURE_ASK = re.compile(r"多少|什么数|啥数|多少数|\bsize\b|how large|how big|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
                          r"what(?:'s| is| was| are) the (?:[\w-]+ ){0,3}(?:number|amount|target|rate|goal|figure|count)|\brate\b|percent", re.I)
 _COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项类样种条家位名点大块部分方面]*$")
 
@@ -62,10 +70,12 @@ class Question:
     intent: str | None  # target / result / None
     counted: str  # the thing a figure question counts, e.g. 重点实验室
     terms: list[str] = field(default_factory=list)  # content words (Chinese)
+    verbs: set[str] = field(default_factory=set)  # those of them that are verbs: paraphrased more often
     unknown: list[str] = field(default_factory=list)  # content words the letter never uses
     unknown_names: list[str] = field(default_factory=list)  # places, people, organisations it never names
     figures: list[str] = field(default_factory=list)  # figures quoted in the question, e.g. 500家以上
     last_term: str = ""  # the last content word before the question word: what a 多少钱 question is about
+    excluded: list[str] = field(default_factory=list)  # words of an aside that sets something apart
 
 
 @lru_cache(maxsize=1)
@@ -98,18 +108,20 @@ def segmenter(cache_dir: Path | None = None):
 
 def counted_phrase(question: str) -> str:
     """The noun phrase a figure question counts: 多少个[重点实验室] or [技术转移中心]要达到多少个."""
+    if m := _CLARIFIED.search(question):
+        return m[1].strip(" ——-，,")
     q = _NEGATED_ASIDE.sub("", question)
     m = _ASK_UNIT.search(q)
     if not m:
         return ""
-    after = re.split(r"[，,。？?！!、；;\s]", q[m.end():], maxsplit=1)[0]
+    after = re.split(r"[，,。？?！!、；;\s（(]", q[m.end():], maxsplit=1)[0]
     after = re.sub(r"^(?:的)", "", after)
     after = re.sub(r"(?:呢|吗|啊|呀|了|的|出来|是|有|可以|能)+$", "", after)
     if len(re.findall(r"[\u4e00-\u9fff]", after)) >= 2 and after not in stopwords():
         return after
     before = re.split(r"[，,。？?！!；;\s]", q[: m.start()])[-1]
     before = re.sub(r"(?:现在|目前|今年|去年|明年|已经|一共|总共|共|要|将|计划|打算|准备|目标是|能|会|可以|达到|新增|增长|涨|"
-                    r"实现|定了|定的|定|给的|有|是|为|了|的|都)+$", "", before)
+                    r"实现|做到|搞到|弄到|完成|定了|定的|定|给的|有|是|为|了|的|都)+$", "", before)
     # "…的数量/目标/名额" name the kind of answer, not the thing counted
     before = re.sub(r"(?:的)?(?:数量|数目|总数|规模|目标|指标|名额|次数|人数|金额|增速|预期|情况)+$", "", before)
     before = re.sub(r"(?:现在|目前|今年|去年|要|将|计划|的)+$", "", before)
@@ -120,6 +132,7 @@ def counted_phrase(question: str) -> str:
 
 def years_of(question: str, signed_year: int | None) -> list[int]:
     years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)(?=\s*年|\D|$)", question)]
+    years.extend(plan_years(question))
     if signed_year:
         for word, delta in _RELATIVE_YEAR.items():
             if word in question.lower():
@@ -151,12 +164,17 @@ def intent_of(question: str) -> str | None:
     return "target" if target else "result" if result else None
 
 
-def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir: Path | None = None) -> Question:
+def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir: Path | None = None,
+            ambient: str = "") -> Question:
+    """`ambient` is what the whole letter is about without saying it in each sentence (its issuer,
+    辽宁省科学技术厅): words of it do not need to be found next to a figure."""
     from rag.figures import _FIGURE  # one figure grammar for letter and question
 
     text = question.strip()
     english = is_english(text)
     core = _NEGATED_ASIDE.sub("", text)
+    excluded = [w for aside in _NEGATED_ASIDE.findall(text)
+                for w in re.findall(r"[\u4e00-\u9fff]{2,}", re.sub(r"不是|不包括|并非|不含|而非|那块|那部分|方面|不算|除了|以外|之外", " ", aside))]
     figures = [m[0] for m in _FIGURE.finditer(core) if not (m["unit"] == "年" and len(m["num"]) == 4)]
     years = years_of(core, signed_year)
     unit_group = unit_group_of(core)
@@ -166,7 +184,9 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         intent = "result" if max(years) < signed_year else "target"
         if re.search(r"还是|是不是|吗", core):
             intent = None
-    if _PERSON.search(core):
+    if _AGENT.search(core):
+        kind = "agent"
+    elif _PERSON.search(core):
         kind = "person"
     elif _WHEN.search(core):
         kind = "when"
@@ -180,7 +200,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         kind = "list"
     else:
         kind = "passage"
-    terms, unknown, unknown_names = [], [], []
+    terms, unknown, unknown_names, verbs = [], [], [], set()
     if not english:
         folded = normalize(letter_text)
         words_only = re.sub(r"(?:19|20)\d{2}\s*年?", " ", core)  # years are checked on their own
@@ -191,7 +211,11 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
             if re.fullmatch(r"(?:19|20)\d{2}", word) or word in _RELATIVE_YEAR or _COUNTING_WORD.match(word):
                 continue  # years are checked on their own; "五个", "几类" only count
             word = re.sub(r"(?<=.)[是的了]$", "", word)
+            if word in ambient and len(word) >= 2:
+                continue
             terms.append(word)
+            if flag.startswith("v") and flag != "vn":
+                verbs.add(word)
             if (normalize(word) not in folded and _is_content(word, flag) and not _FIGURE.fullmatch(word)
                     and word not in _ANSWER_TYPE_WORDS):
                 unknown.append(word)
@@ -200,6 +224,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     else:
         # An acronym or code the letter never writes (GDP, R&D) is something it cannot answer.
         unknown = [w for w in re.findall(r"\b[A-Z]{2,}\b", text) if w.lower() not in normalize(letter_text)]
+        unknown_names = list(unknown)
     return Question(
         text=text,
         english=english,
@@ -210,20 +235,39 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         intent=intent,
         counted=counted_phrase(core),
         terms=terms,
+        verbs=verbs,
         unknown=unknown,
-        unknown_names=unknown_names if not english else unknown,
+        unknown_names=unknown_names,
         figures=figures,
-        last_term=_last_term_before_ask(core, terms),
+        last_term=_last_term_before_ask(core, terms, cache_dir),
+        excluded=excluded,
     )
 
 
-def _last_term_before_ask(question: str, terms: list[str]) -> str:
+def _last_term_before_ask(question: str, terms: list[str], cache_dir: Path | None = None) -> str:
+    """The last noun before 多少: in 财政一共拿出了多少钱 the money is the 财政's."""
     m = _ASK_UNIT.search(question)
     if not m:
         return ""
     before = question[: m.start()]
-    placed = [(before.rfind(t), t) for t in terms if len(t) >= 2 and t in before]
+    nouns = {w.word for w in segmenter(cache_dir).cut(before) if w.flag[:1] in {"n", "j"} or w.flag == "vn"}
+    placed = [(before.rfind(t), t) for t in terms if len(t) >= 2 and t in before and t in nouns]
     return max(placed)[1] if placed else ""
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> list[tuple[str, str]]:
+    rows = [line.split("\t") for line in (LEXICON / "synonyms.tsv").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    return sorted(((a, b) for a, b in rows), key=lambda r: -len(r[0]))
+
+
+def official_wording(question: str, letter_text: str) -> str:
+    """Everyday words the letter never uses, replaced by the letter's own (大学 → 高校)."""
+    for everyday, official in synonyms():
+        if everyday in question and everyday not in letter_text:
+            question = question.replace(everyday, official)
+    return question
 
 
 def _is_content(word: str, flag: str) -> bool:

@@ -44,6 +44,20 @@ def translate_groups(question: str) -> list[list[str]]:
     return groups
 
 
+@lru_cache(maxsize=1)
+def english_stopwords() -> frozenset[str]:
+    path = GLOSSARY_PATH.with_name("lexicon") / "stopwords_en.txt"
+    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#") for w in line.split())
+
+
+def untranslated_words(question: str) -> list[str]:
+    """English content words of a question that the glossary has no Chinese for."""
+    text = " " + re.sub(r"[^a-z0-9\- ]+", " ", question.lower()) + " "
+    for en, _ in glossary():
+        text = text.replace(f" {en} ", " | ")
+    return [w for w in text.split() if w != "|" and w not in english_stopwords() and not w.isdigit() and len(w) > 2]
+
+
 def translate_terms(question: str) -> list[str]:
     """Chinese words for the English terms of a question (a lexical bridge, not a translation)."""
     return [word for group in translate_groups(question) for word in group]

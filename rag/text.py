@@ -86,3 +86,15 @@ def char_ngrams(text: str) -> list[str]:
         else:
             tokens.append(run)
     return tokens
+
+
+# Five-year plans name their years: “十二五” is 2011–2015.
+_PLAN_START = {"十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026}
+
+
+def plan_years(text: str) -> list[int]:
+    years: list[int] = []
+    for name, start in _PLAN_START.items():
+        if name in text:
+            years.extend(range(start, start + 5))
+    return years
