@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from rag.figures import figures_of
-from rag.questions import _ANSWER_TYPE_WORDS, LEXICON, UNIT_GROUPS, Question, analyze
+from rag.questions import _ANSWER_TYPE_WORDS, LEXICON, UNIT_GROUPS, Question, alternatives, analyze, content_words
 from rag.retrieve import Retrieval, translate_groups, translate_terms, untranslated_words
 from rag.settings import Settings
 from rag.text import clause_spans, normalize, plan_years, sentence_spans
@@ -42,6 +42,7 @@ class AnswerBuilder:
 
     def __init__(self, letters: Sequence[Letter], cache_dir: Path | None = None):
         self.letters = {l.doc: l for l in letters}
+        self.all_text = "\n".join(l.source for l in letters)
         self.cache_dir = cache_dir
         self.meta_rules = [
             (field, re.compile(pattern, re.I))
@@ -79,14 +80,13 @@ class AnswerBuilder:
         once if any of its Chinese renderings is there, longer (more specific) terms weighing more."""
         if not q.english:
             # Nouns carry the topic; verbs are paraphrased freely (扶持/支持, 拿下/攻克), so weigh half.
-            found, total = _bigrams(text), 0.0
-            hit = 0.0
+            found, total, hit = _bigrams(text), 0.0, 0.0
             for term in q.terms:
-                factor = 0.5 if term in q.verbs else 1.0
-                for g in _bigrams(term):
-                    w = factor * self.idf.get(g, self.default_idf)
-                    total += w
-                    hit += w if g in found else 0.0
+                weight = (0.5 if term in q.verbs else 1.0) * sum(self.idf.get(g, self.default_idf) for g in _bigrams(term))
+                # A term is found as itself or as the letter's word for it (大学 ~ 高校).
+                share = max(self.overlap(alt, text) for alt in [term, *alternatives(term)])
+                total += weight
+                hit += weight * share
             return hit / total if total else 0.0
         groups = translate_groups(q.text)
         if not groups:
@@ -177,7 +177,15 @@ class AnswerBuilder:
 
     def _figure_candidates(self, q: Question, evidence: list[Evidence], retrieval: Retrieval) -> list[tuple[float, Figure]]:
         rank_of = {(e.section.doc, e.section.id): e.rank for e in evidence}
-        counted = q.counted
+        # "验收合格、已经挂牌运作的工程技术研究中心": the head after the last 的 is the thing counted;
+        # what comes before it narrows it down and is checked against the figure's sentence.
+        modifiers, _, counted = q.counted.rpartition("的")
+        if len(re.findall(r"[\u4e00-\u9fff]", counted)) < 2:
+            modifiers, counted = "", q.counted
+        # word by word, so that bigrams across 跟/的/有关 do not count against the phrase
+        counted_words = " ".join(content_words(counted, self.cache_dir)) if counted else ""
+        # only the modifiers the letter has words for can be checked (批下来, 合格 cannot)
+        modifier_words = [w for w in content_words(modifiers, self.cache_dir) if len(w) >= 2 and w in self.all_text]
         query = self._query_text(q)
         scored = []
         for e in evidence:
@@ -198,9 +206,9 @@ class AnswerBuilder:
                 if q.english:
                     s_seg, s_ctx = self.relevance(q, segment), self.relevance(q, context)
                 else:
-                    s_seg = max(self.overlap(counted, segment), _abbreviation(counted, segment),
+                    s_seg = max(self.overlap(counted_words, segment), _abbreviation(counted, segment),
                                 0.8 * _char_share(counted, segment)) if counted else 0.0
-                    s_ctx = self.overlap(counted, context) if counted else 0.0
+                    s_ctx = self.overlap(counted_words, context) if counted else 0.0
                 s_clause = self.relevance(q, context)
                 s_sent = self.relevance(q, f.sentence)
                 dense = self._sentence_similarity(retrieval, f, e.section)
@@ -208,8 +216,10 @@ class AnswerBuilder:
                          + 0.3 / (1 + rank_of[(f.doc, f.section)]) + 0.5 * unit_fits)
                 if q.english:
                     score += 2 * dense
-                whole = self.overlap(query, self._previous_sentence(e.section, f.sentence) + f.sentence
-                                     + e.section.title + self._parent_title(e.section))
+                whole = self.relevance(q, self._previous_sentence(e.section, f.sentence) + f.sentence
+                                       + e.section.title + self._parent_title(e.section))
+                if modifier_words and sum(w in f.sentence for w in modifier_words) < len(modifier_words) / 2:
+                    continue  # the figure's sentence says nothing of what narrows the thing down
                 if self._supported(q, max(s_seg, s_ctx), s_clause, whole, segment + context, self._alone_in_sentence(f, q)):
                     scored.append((score, f))
         scored.sort(key=lambda t: -t[0])

@@ -115,7 +115,7 @@ def counted_phrase(question: str) -> str:
         return ""
     after = re.split(r"[，,。？?！!、；;\s（(]", q[m.end():], maxsplit=1)[0]
     after = re.sub(r"^(?:的)", "", after)
-    after = re.sub(r"(?:呢|吗|啊|呀|了|的|出来|是|有|可以|能)+$", "", after)
+    after = re.sub(r"(?:呢|吗|啊|呀|了|的|钱|出来|是|有|可以|能)+$", "", after)
     if len(re.findall(r"[\u4e00-\u9fff]", after)) >= 2 and after not in stopwords():
         return after
     before = re.split(r"[，,。？?！!；;\s]", q[: m.start()])[-1]
@@ -132,6 +132,8 @@ def counted_phrase(question: str) -> str:
 def years_of(question: str, signed_year: int | None) -> list[int]:
     years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)(?=\s*年|\D|$)", question)]
     years.extend(plan_years(question))
+    # "17年新批…" is 2017; "10年以上", "3年来" are durations
+    years.extend(2000 + int(y) for y in re.findall(r"(?<![\d.])(\d{2})年(?!以上|以下|来|内|间|后|前|左右|多)", question))
     if signed_year:
         for word, delta in _RELATIVE_YEAR.items():
             if word in question.lower():
@@ -174,7 +176,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     core = _NEGATED_ASIDE.sub("", text)
     excluded = [w for aside in _NEGATED_ASIDE.findall(text)
                 for w in re.findall(r"[\u4e00-\u9fff]{2,}", re.sub(r"不是|不包括|并非|不含|而非|那块|那部分|方面|不算|除了|以外|之外", " ", aside))]
-    figures = [m[0] for m in _FIGURE.finditer(core) if not (m["unit"] == "年" and len(m["num"]) == 4)]
+    figures = [m[0] for m in _FIGURE.finditer(core) if not (m["unit"] == "年" and not m["tail"])]  # years, not counts
     years = years_of(core, signed_year)
     unit_group = unit_group_of(core)
     intent = intent_of(core)
@@ -243,6 +245,11 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     )
 
 
+def content_words(phrase: str, cache_dir: Path | None = None) -> list[str]:
+    """The words of a phrase that are not asking words or particles."""
+    return [w.word for w in segmenter(cache_dir).cut(phrase) if w.word.strip() and w.word not in stopwords()]
+
+
 def _last_term_before_ask(question: str, terms: list[str], cache_dir: Path | None = None) -> str:
     """The last noun before 多少: in 财政一共拿出了多少钱 the money is the 财政's."""
     m = _ASK_UNIT.search(question)
@@ -259,6 +266,11 @@ def synonyms() -> list[tuple[str, str]]:
     rows = [line.split("\t") for line in (LEXICON / "synonyms.tsv").read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")]
     return sorted(((a, b) for a, b in rows), key=lambda r: -len(r[0]))
+
+
+def alternatives(word: str) -> list[str]:
+    """The letter's words for an everyday one (大学 → 高校), to match either."""
+    return [official for everyday, official in synonyms() if everyday == word]
 
 
 def official_wording(question: str, letter_text: str) -> str:

@@ -41,6 +41,7 @@ def translate_groups(question: str) -> list[list[str]]:
             groups.append(zh)
             text = text.replace(needle, " | ")
     groups.extend([y] for y in re.findall(r"\b(?:19|20)\d{2}\b", question))
+    groups.extend([run] for run in re.findall(r"[\u4e00-\u9fff]{2,}", question))  # Chinese names kept as written
     return groups
 
 

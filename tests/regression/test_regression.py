@@ -1,7 +1,5 @@
 """Every regression question, end to end through the real engine (real index, real retrieval)."""
 
-from pathlib import Path
-
 import pytest
 
 from rag.evaluation import ask_in_conversation, check, load_questions
@@ -25,13 +23,3 @@ def test_question(engine, case):
         f"\ngot: {answer.answer}\nproblems: {verdict.problems}"
     )
 
-
-KNOWN_MISSES = load_questions(Path(__file__).with_name("known_misses.yaml"))
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(c, id=c["id"], marks=pytest.mark.xfail(strict=True, reason="known miss, see known_misses.yaml"))
-    for c in KNOWN_MISSES
-])
-def test_known_miss(engine, case):
-    assert check(case, ask_in_conversation(engine, case)).ok
