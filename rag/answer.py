@@ -7,18 +7,17 @@ asks about; a person, place or date the sections never state; or words the lette
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from rag.figures import figures_of
-from rag.questions import _ANSWER_TYPE_WORDS, LEXICON, UNIT_GROUPS, Question, alternatives, analyze, content_words
-from rag.retrieve import Retrieval, translate_groups, translate_terms, untranslated_words
+from rag.questions import _ANSWER_TYPE_WORDS, LEXICON, Question, analyze
+from rag.retrieve import Retrieval, translate_terms
+from rag.match import Evidence, FigureMatcher, parent_title
+from rag.scoring import Scorer, bigrams
 from rag.settings import Settings
-from rag.text import clause_spans, normalize, plan_years, sentence_spans
+from rag.text import clause_spans, normalize, sentence_spans
 from rag.types import Answer, Citation, Figure, Letter, Section
 
 NOT_FOUND = "信中未提及"  # the one "not found" phrase: prompts, extractive answers and tests use it
@@ -26,23 +25,11 @@ _STATUS_ZH = {"target": "2018年工作目标（计划）", "result": "已完成�
 _STATUS_EN = {"target": "a 2018 target (plan)", "result": "a reported result (already achieved)"}
 
 
-def _bigrams(text: str) -> set[str]:
-    t = normalize(text)
-    return {t[i : i + 2] for i in range(len(t) - 1) if not re.search(r"[\s，,。、；;：:“”《》（）()]", t[i : i + 2])}
-
-
-@dataclass
-class Evidence:
-    section: Section
-    rank: int
-
-
 class AnswerBuilder:
     mode = "extractive"
 
     def __init__(self, letters: Sequence[Letter], cache_dir: Path | None = None):
         self.letters = {l.doc: l for l in letters}
-        self.all_text = "\n".join(l.source for l in letters)
         self.cache_dir = cache_dir
         self.meta_rules = [
             (field, re.compile(pattern, re.I))
@@ -51,10 +38,8 @@ class AnswerBuilder:
                 if line.strip() and not line.startswith("#")
             )
         ]
-        sentences = [s.text[a:b] for l in letters for s in l.sections for a, b in sentence_spans(s.text)]
-        df = Counter(g for sent in sentences for g in _bigrams(sent))
-        self.idf = {g: math.log(1 + len(sentences) / c) for g, c in df.items()}
-        self.default_idf = math.log(1 + len(sentences))
+        self.scorer = Scorer(letters)
+        self.matcher = FigureMatcher(self.letters, self.scorer, cache_dir)
 
     @classmethod
     def from_settings(cls, settings: Settings, letters: Sequence[Letter]) -> "AnswerBuilder":
@@ -64,39 +49,6 @@ class AnswerBuilder:
 
             return LLMAnswerBuilder(builder, settings)  # checked against the letter, falls back to extraction
         return builder
-
-    # ---- scoring helpers -------------------------------------------------------------------
-    def overlap(self, query: str | set[str], text: str) -> float:
-        """IDF-weighted share of the query's character bigrams found in text (0..1)."""
-        q = query if isinstance(query, set) else _bigrams(query)
-        if not q:
-            return 0.0
-        t = _bigrams(text)
-        total = sum(self.idf.get(g, self.default_idf) for g in q)
-        return sum(self.idf.get(g, self.default_idf) for g in q & t) / total
-
-    def relevance(self, q: Question, text: str) -> float:
-        """Share of the question found in text: bigrams for Chinese; for English, each term counts
-        once if any of its Chinese renderings is there, longer (more specific) terms weighing more."""
-        if not q.english:
-            # Nouns carry the topic; verbs are paraphrased freely (扶持/支持, 拿下/攻克), so weigh half.
-            found, total, hit = _bigrams(text), 0.0, 0.0
-            for term in q.terms:
-                weight = (0.5 if term in q.verbs else 1.0) * sum(self.idf.get(g, self.default_idf) for g in _bigrams(term))
-                # A term is found as itself or as the letter's word for it (大学 ~ 高校).
-                share = max(self.overlap(alt, text) for alt in [term, *alternatives(term)])
-                total += weight
-                hit += weight * share
-            return hit / total if total else 0.0
-        groups = translate_groups(q.text)
-        if not groups:
-            return 0.0
-        folded = normalize(text)
-        weights = [max(map(len, g)) for g in groups]
-        hit = sum(w for g, w in zip(groups, weights) if any(normalize(alt) in folded for alt in g))
-        # A content word with no Chinese rendering is a part of the question the text cannot show.
-        missed = 2 * len(untranslated_words(q.text))
-        return hit / (sum(weights) + missed)
 
     def _query_text(self, q: Question) -> str:
         return " ".join(translate_terms(q.text)) if q.english else " ".join(q.terms)
@@ -175,124 +127,8 @@ class AnswerBuilder:
             return Answer(question, text, True, (cite,), "meta", "unknown", resolved)
         return None
 
-    def _figure_candidates(self, q: Question, evidence: list[Evidence], retrieval: Retrieval) -> list[tuple[float, Figure]]:
-        rank_of = {(e.section.doc, e.section.id): e.rank for e in evidence}
-        # "验收合格、已经挂牌运作的工程技术研究中心": the head after the last 的 is the thing counted;
-        # what comes before it narrows it down and is checked against the figure's sentence.
-        modifiers, _, counted = q.counted.rpartition("的")
-        if len(re.findall(r"[\u4e00-\u9fff]", counted)) < 2:
-            modifiers, counted = "", q.counted
-        # word by word, so that bigrams across 跟/的/有关 do not count against the phrase
-        counted_words = " ".join(content_words(counted, self.cache_dir)) if counted else ""
-        # only the modifiers the letter has words for can be checked (批下来, 合格 cannot)
-        modifier_words = [w for w in content_words(modifiers, self.cache_dir) if len(w) >= 2 and w in self.all_text]
-        query = self._query_text(q)
-        scored = []
-        for e in evidence:
-            for f in figures_of(self.letters[e.section.doc]):
-                if f.section != e.section.id:
-                    continue
-                unit_fits = not q.unit_group or f.unit in UNIT_GROUPS[q.unit_group]
-                if q.unit_strict and not unit_fits:
-                    continue
-                if q.years and not self._year_fits(f, q.years, e.section):
-                    continue
-                if q.intent and not q.years and f.status not in (q.intent, "unknown"):
-                    continue
-                if any(x in f.clause for x in q.excluded):
-                    continue  # the question set this aside ("农业那块不算")
-                segment = self._segment_of(f)
-                context = self._context(f)
-                if q.english:
-                    s_seg, s_ctx = self.relevance(q, segment), self.relevance(q, context)
-                else:
-                    s_seg = max(self.overlap(counted_words, segment), _abbreviation(counted, segment),
-                                0.8 * _char_share(counted, segment)) if counted else 0.0
-                    s_ctx = self.overlap(counted_words, context) if counted else 0.0
-                s_clause = self.relevance(q, context)
-                s_sent = self.relevance(q, f.sentence)
-                dense = self._sentence_similarity(retrieval, f, e.section)
-                score = (3 * s_seg + s_ctx + 2 * s_clause + s_sent + self.relevance(q, f.item)
-                         + 0.3 / (1 + rank_of[(f.doc, f.section)]) + 0.5 * unit_fits)
-                if q.english:
-                    score += 2 * dense
-                whole = self.relevance(q, self._previous_sentence(e.section, f.sentence) + f.sentence
-                                       + e.section.title + self._parent_title(e.section))
-                if modifier_words and sum(w in f.sentence for w in modifier_words) < len(modifier_words) / 2:
-                    continue  # the figure's sentence says nothing of what narrows the thing down
-                if self._supported(q, max(s_seg, s_ctx), s_clause, whole, segment + context, self._alone_in_sentence(f, q)):
-                    scored.append((score, f))
-        scored.sort(key=lambda t: -t[0])
-        return scored
-
-    def _supported(self, q: Question, thing: float, clause: float, whole: float, local: str, alone: bool) -> bool:
-        """What is asked about must be named where the figure stands, and the rest of the question
-        must be about the figure's sentence (not about another topic that shares a noun)."""
-        if q.english:
-            return whole >= 0.4 and (clause >= 0.2 or thing >= 0.3 or (whole >= 0.5 and clause > 0))
-        if whole < 0.45:
-            return False
-        if q.counted and thing >= 0.5:
-            return True
-        heads = {_head_noun(q.counted, self.cache_dir) or q.last_term} - {""}
-        if clause >= 0.5 or (whole >= 0.6 and any(h in local for h in heads)):
-            return True
-        # The sentence is plainly the one asked about and holds one figure of the asked kind.
-        return q.unit_strict and whole >= 0.6 and alone
-
-    def _alone_in_sentence(self, f: Figure, q: Question) -> bool:
-        same = [g for g in figures_of(self.letters[f.doc]) if g.sentence == f.sentence and g.section == f.section
-                and (not q.unit_group or g.unit in UNIT_GROUPS[q.unit_group])]
-        return len(same) == 1
-
-    @staticmethod
-    def _previous_sentence(section: Section, sentence: str) -> str:
-        """The sentence before, which often names the topic this one continues (该基金…共资助…)."""
-        spans_ = sentence_spans(section.text)
-        starts = [a for a, _ in spans_]
-        at = section.text.find(sentence)
-        i = starts.index(at) if at in starts else 0
-        return section.text[spans_[i - 1][0] : spans_[i - 1][1]] if i > 0 else ""
-
-    def _parent_title(self, section: Section) -> str:
-        if section.parent in (None, "0"):
-            return ""
-        return self.letters[section.doc].section(section.parent).title
-
-    def _context(self, f: Figure) -> str:
-        """The figure's clause, with the clause before it when its own has no subject (…计划,立项1510项)."""
-        clauses = [f.sentence[a:b] for a, b in clause_spans(f.sentence)]
-        for i, c in enumerate(clauses):
-            if f.clause in c:
-                bare = re.sub(r"[\d.]+|" + re.escape(f.unit) + "|以上|达到|增长", "", c)
-                if len(re.findall(r"[\u4e00-\u9fff]", bare)) < 4 and i:
-                    return clauses[i - 1] + c
-                return c
-        return f.clause
-
-    @staticmethod
-    def _segment_of(f: Figure) -> str:
-        """The figure's own piece, with the words that open its list (2017年新批准组建…), which
-        belong to every piece of it."""
-        if f.clause.startswith(f.item):
-            return f.item
-        return _lead_words(f.clause.split("、")[0]) + f.item
-
-    def _year_fits(self, f: Figure, years: list[int], section: Section) -> bool:
-        """The figure's sentence must state the year asked; a plan with no year is for the letter's year."""
-        stated = [int(y) for y in re.findall(r"(?<![\d〔])((?:19|20)\d{2})(?=年)", f.sentence)] + plan_years(f.sentence)
-        if stated:
-            return any(y in stated for y in years)
-        letter = self.letters[f.doc]
-        signed = letter.meta.signed.year if letter.meta.signed else None
-        return f.status == "target" and signed in years
-
-    def _sentence_similarity(self, retrieval: Retrieval, f: Figure, section: Section) -> float:
-        start = section.text.find(f.sentence)
-        return retrieval.sentence_similarity.get((f.doc, f.section, start), 0.0)
-
     def _figure_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
-        candidates = self._figure_candidates(q, evidence, retrieval)
+        candidates = self.matcher.candidates(q, evidence, retrieval)
         if not candidates:
             return None
         _, f = candidates[0]
@@ -321,7 +157,7 @@ class AnswerBuilder:
                     continue
                 if not any(w in normalize(f.text) or normalize(f.text) in w for w in want):
                     continue
-                score = self.overlap(" ".join(q.terms), f.sentence) + 0.1 / (1 + e.rank)
+                score = self.scorer.overlap(" ".join(q.terms), f.sentence) + 0.1 / (1 + e.rank)
                 if best is None or score > best[0]:
                     best = (score, f)
         if best is None:
@@ -335,7 +171,7 @@ class AnswerBuilder:
                 sent = e.section.text[a:b]
                 if len(sent) < 8 or (a == 0 and len(sent) <= len(e.section.title) + 5):
                     continue  # a bare heading is not evidence
-                score = self.relevance(q, sent) + 0.15 / (1 + e.rank)
+                score = self.scorer.relevance(q, sent) + 0.15 / (1 + e.rank)
                 sim = retrieval.sentence_similarity.get((e.section.doc, e.section.id, a))
                 if q.english and sim is not None:
                     score += 2 * sim
@@ -347,8 +183,8 @@ class AnswerBuilder:
         """Enough of the question's words are in the sentence (read with its section's heading)."""
         if q.english:
             return True
-        context = sentence + (section.title + self._parent_title(section) if section else "")
-        return self.overlap(" ".join(q.terms), context) >= share
+        context = sentence + (section.title + parent_title(self.letters, section) if section else "")
+        return self.scorer.overlap(" ".join(q.terms), context) >= share
 
     def _passage_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         best = self._best_sentences(q, evidence, retrieval, n=2)
@@ -372,7 +208,7 @@ class AnswerBuilder:
             part = e.section if e.section.parent == "0" and e.section.depth == 0 else None
             if part is None and e.section.parent and e.section.parent != "0":
                 part = letter.section(e.section.parent)
-            if part and self.overlap(part.title, q.text if not q.english else query) >= 0.6:
+            if part and self.scorer.overlap(part.title, q.text if not q.english else query) >= 0.6:
                 return self._children_answer(question, resolved, letter, part)
         best = self._best_sentences(q, evidence, retrieval, n=1)
         if not best or not self._coverage_ok(q, best[0][2], section=best[0][1]):
@@ -434,7 +270,7 @@ class AnswerBuilder:
                 continue
             for c0, c1 in clause_spans(sent):
                 clause = sent[c0:c1]
-                if self.overlap(terms, clause) < 0.4:
+                if self.scorer.overlap(terms, clause) < 0.4:
                     continue
                 pieces = clause.split("、")
                 found: list[str] = []
@@ -445,7 +281,7 @@ class AnswerBuilder:
                     if not places:
                         continue
                     if (not rest  # a bare place inside a coordinated list
-                            or self.overlap(terms, piece) >= 0.5  # the place stands with what is asked
+                            or self.scorer.overlap(terms, piece) >= 0.5  # the place stands with what is asked
                             or (i == 0 and len(pieces) > 1 and len(rest) <= 2)  # opening: 推动沈阳、…
                             or (i == len(pieces) - 1 and found)):  # closing: …、乌克兰等国家
                         found.extend(places)
@@ -497,39 +333,6 @@ class AnswerBuilder:
         return Answer(question, text, False, (), "not_found", "unknown", resolved, closest.id if closest else None)
 
 
-def _lead_words(first_piece: str) -> str:
-    """The words before the first figure of a list clause (2017年新批准组建), shared by every piece."""
-    m = re.search(r"\d+(?:\.\d+)?(?![\d年])", first_piece)
-    lead = first_piece[: m.start()] if m else ""
-    return re.sub(r"[\u4e00-\u9fff]{2,}$", lambda x: x.group(0)[: max(0, len(x.group(0)) - 8)], lead)
-
-
-def _head_noun(phrase: str, cache_dir) -> str:
-    """Chinese noun phrases end in their head: 银行贷款 → 贷款, 国家重点实验室 → 实验室."""
-    if not phrase:
-        return ""
-    from rag.questions import segmenter
-
-    words = [w.word for w in segmenter(cache_dir).cut(phrase) if re.search(r"[\u4e00-\u9fff]", w.word)]
-    if not words or len(words[-1]) < 2:
-        return ""
-    return words[-1][-2:] if len(words[-1]) >= 4 else words[-1]  # a long compound ends in its head too
-
-
-def _char_share(phrase: str, text: str) -> float:
-    """Share of a phrase's Chinese characters found in text: 交易额 and 成交额 share most of theirs."""
-    chars = re.findall(r"[\u4e00-\u9fff]", phrase)
-    return sum(c in text for c in chars) / len(chars) if len(chars) >= 3 else 0.0
-
-
-def _abbreviation(short: str, text: str) -> float:
-    """1.0 when a short phrase is an in-order abbreviation of a word in text (高企 → 高新技术企业)."""
-    if not 2 <= len(short) <= 6 or not re.fullmatch(r"[\u4e00-\u9fff]+", short):
-        return 0.0
-    pattern = ".{0,4}".join(map(re.escape, short))
-    return 1.0 if re.search(pattern, text) else 0.0
-
-
 _ORG = re.compile(r"(?:省|市|国家|中科院)?[\u4e00-\u9fff]{0,6}?(?:厅|局|委员会|办公厅|政府|科学院|研究院|大学)(?=[、,，和与共]|$)")
 _LIST_FRAME = frozenset({"与", "和", "及", "推动", "推进", "支持", "加强", "等"})
 _ENUM_LEAD = re.compile(r"^.*?(?:围绕|包括|从|与|按照|以|建立和完善|完善|推动|支持)")
@@ -543,7 +346,7 @@ def enumeration(sentence: str, query: str) -> list[str]:
         clause = sentence[c0:c1].rstrip("，,。；;：:")
         if "、" not in clause:
             continue
-        score = len(_bigrams(query) & _bigrams(clause)) + clause.count("、")
+        score = len(bigrams(query) & bigrams(clause)) + clause.count("、")
         if score > best_score:
             best, best_score = clause, score
     if not best:

@@ -1,0 +1,156 @@
+"""Which figure of the evidence answers a figure question, if any.
+
+A figure fits when its unit, year and plan/result fit the question, the thing it counts is named
+where it stands (its list item or clause), and the rest of the question is about its sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.figures import figures_of
+from rag.questions import UNIT_GROUPS, Question, content_words
+from rag.retrieve import Retrieval
+from rag.scoring import Scorer, abbreviation, char_share, head_noun
+from rag.text import clause_spans, plan_years, sentence_spans
+from rag.types import Figure, Letter, Section
+
+
+@dataclass
+class Evidence:
+    section: Section
+    rank: int
+
+
+def previous_sentence(section: Section, sentence: str) -> str:
+    """The sentence before, which often names the topic this one continues (该基金…共资助…)."""
+    spans_ = sentence_spans(section.text)
+    starts = [a for a, _ in spans_]
+    at = section.text.find(sentence)
+    i = starts.index(at) if at in starts else 0
+    return section.text[spans_[i - 1][0] : spans_[i - 1][1]] if i > 0 else ""
+
+
+def parent_title(letters: dict[str, Letter], section: Section) -> str:
+    if section.parent in (None, "0"):
+        return ""
+    return letters[section.doc].section(section.parent).title
+
+
+class FigureMatcher:
+    def __init__(self, letters: dict[str, Letter], scorer: Scorer, cache_dir: Path | None = None):
+        self.letters = letters
+        self.scorer = scorer
+        self.cache_dir = cache_dir
+        self.all_text = "\n".join(l.source for l in letters.values())
+
+    def candidates(self, q: Question, evidence: list[Evidence], retrieval: Retrieval) -> list[tuple[float, Figure]]:
+        """Figures of the evidence that fit the question, best first; none when nothing carries it."""
+        rank_of = {(e.section.doc, e.section.id): e.rank for e in evidence}
+        # "验收合格、已经挂牌运作的工程技术研究中心": the head after the last 的 is the thing counted;
+        # what comes before it narrows it down and is checked against the figure's sentence.
+        modifiers, _, counted = q.counted.rpartition("的")
+        if len(re.findall(r"[\u4e00-\u9fff]", counted)) < 2:
+            modifiers, counted = "", q.counted
+        # word by word, so that bigrams across 跟/的/有关 do not count against the phrase
+        counted_words = " ".join(content_words(counted, self.cache_dir)) if counted else ""
+        # only the modifiers the letter has words for can be checked (批下来, 合格 cannot)
+        modifier_words = [w for w in content_words(modifiers, self.cache_dir) if len(w) >= 2 and w in self.all_text]
+        scored = []
+        for e in evidence:
+            for f in figures_of(self.letters[e.section.doc]):
+                if f.section != e.section.id:
+                    continue
+                unit_fits = not q.unit_group or f.unit in UNIT_GROUPS[q.unit_group]
+                if q.unit_strict and not unit_fits:
+                    continue
+                if q.years and not self._year_fits(f, q.years, e.section):
+                    continue
+                if q.intent and not q.years and f.status not in (q.intent, "unknown"):
+                    continue
+                if any(x in f.clause for x in q.excluded):
+                    continue  # the question set this aside ("农业那块不算")
+                segment = self._segment_of(f)
+                context = self._context(f)
+                if q.english:
+                    s_seg, s_ctx = self.scorer.relevance(q, segment), self.scorer.relevance(q, context)
+                else:
+                    s_seg = max(self.scorer.overlap(counted_words, segment), abbreviation(counted, segment),
+                                0.8 * char_share(counted, segment)) if counted else 0.0
+                    s_ctx = self.scorer.overlap(counted_words, context) if counted else 0.0
+                s_clause = self.scorer.relevance(q, context)
+                s_sent = self.scorer.relevance(q, f.sentence)
+                dense = self._sentence_similarity(retrieval, f, e.section)
+                score = (3 * s_seg + s_ctx + 2 * s_clause + s_sent + self.scorer.relevance(q, f.item)
+                         + 0.3 / (1 + rank_of[(f.doc, f.section)]) + 0.5 * unit_fits)
+                if q.english:
+                    score += 2 * dense
+                whole = self.scorer.relevance(q, previous_sentence(e.section, f.sentence) + f.sentence
+                                       + e.section.title + parent_title(self.letters, e.section))
+                if modifier_words and sum(w in f.sentence for w in modifier_words) < len(modifier_words) / 2:
+                    continue  # the figure's sentence says nothing of what narrows the thing down
+                if self._supported(q, max(s_seg, s_ctx), s_clause, whole, segment + context, self._alone_in_sentence(f, q)):
+                    scored.append((score, f))
+        scored.sort(key=lambda t: -t[0])
+        return scored
+
+    def _supported(self, q: Question, thing: float, clause: float, whole: float, local: str, alone: bool) -> bool:
+        """What is asked about must be named where the figure stands, and the rest of the question
+        must be about the figure's sentence (not about another topic that shares a noun)."""
+        if q.english:
+            return whole >= 0.4 and (clause >= 0.2 or thing >= 0.3 or (whole >= 0.5 and clause > 0))
+        if whole < 0.45:
+            return False
+        if q.counted and thing >= 0.5:
+            return True
+        heads = {head_noun(q.counted, self.cache_dir) or q.last_term} - {""}
+        if clause >= 0.5 or (whole >= 0.6 and any(h in local for h in heads)):
+            return True
+        # The sentence is plainly the one asked about and holds one figure of the asked kind.
+        return q.unit_strict and whole >= 0.6 and alone
+
+    def _alone_in_sentence(self, f: Figure, q: Question) -> bool:
+        same = [g for g in figures_of(self.letters[f.doc]) if g.sentence == f.sentence and g.section == f.section
+                and (not q.unit_group or g.unit in UNIT_GROUPS[q.unit_group])]
+        return len(same) == 1
+
+    def _context(self, f: Figure) -> str:
+        """The figure's clause, with the clause before it when its own has no subject (…计划,立项1510项)."""
+        clauses = [f.sentence[a:b] for a, b in clause_spans(f.sentence)]
+        for i, c in enumerate(clauses):
+            if f.clause in c:
+                bare = re.sub(r"[\d.]+|" + re.escape(f.unit) + "|以上|达到|增长", "", c)
+                if len(re.findall(r"[\u4e00-\u9fff]", bare)) < 4 and i:
+                    return clauses[i - 1] + c
+                return c
+        return f.clause
+
+    @staticmethod
+    def _segment_of(f: Figure) -> str:
+        """The figure's own piece, with the words that open its list (2017年新批准组建…), which
+        belong to every piece of it."""
+        if f.clause.startswith(f.item):
+            return f.item
+        return _lead_words(f.clause.split("、")[0]) + f.item
+
+    def _year_fits(self, f: Figure, years: list[int], section: Section) -> bool:
+        """The figure's sentence must state the year asked; a plan with no year is for the letter's year."""
+        stated = [int(y) for y in re.findall(r"(?<![\d〔])((?:19|20)\d{2})(?=年)", f.sentence)] + plan_years(f.sentence)
+        if stated:
+            return any(y in stated for y in years)
+        letter = self.letters[f.doc]
+        signed = letter.meta.signed.year if letter.meta.signed else None
+        return f.status == "target" and signed in years
+
+    def _sentence_similarity(self, retrieval: Retrieval, f: Figure, section: Section) -> float:
+        start = section.text.find(f.sentence)
+        return retrieval.sentence_similarity.get((f.doc, f.section, start), 0.0)
+
+
+def _lead_words(first_piece: str) -> str:
+    """The words before the first figure of a list clause (2017年新批准组建), shared by every piece."""
+    m = re.search(r"\d+(?:\.\d+)?(?![\d年])", first_piece)
+    lead = first_piece[: m.start()] if m else ""
+    return re.sub(r"[\u4e00-\u9fff]{2,}$", lambda x: x.group(0)[: max(0, len(x.group(0)) - 8)], lead)
