@@ -99,3 +99,29 @@ def test_figures_inside_names_and_anniversaries_are_not_figures(engine):
 def test_markup_in_a_chinese_question_keeps_it_chinese(engine):
     a = engine.ask("<script>alert(1)</script>2017年新批准组建了多少个重点实验室")
     assert a.answer.startswith("**36个**") and "已完成" in a.answer
+
+
+def test_everyday_words_are_read_as_the_letters_own(engine):
+    a = engine.ask("大学和科研院所的成果在辽宁本地落地转化，今年要做到多少项？")
+    assert "**2000项以上**" in a.answer and a.citations[0].section == "4.1"
+
+
+def test_five_year_plan_names_a_period(engine):
+    assert "**376项**" in engine.ask("“十二五”期间公益研究基金资助了多少个项目？").answer
+    # the 2017 money is not the 十二五 money
+    assert not engine.ask("“十二五”期间公益研究基金总共投入了多少资金？").found
+
+
+def test_an_aside_sets_a_figure_apart(engine):
+    a = engine.ask("农业那块不算，全年要拿下的重大关键技术定了个什么数？")
+    assert "**60项**" in a.answer and a.citations[0].section == "2.1"
+
+
+def test_which_department_did_it(engine):
+    a = engine.ask("辽宁省科学事业公益研究基金是哪两个部门一起设立的？")
+    assert "省科技厅" in a.answer and "省财政厅" in a.answer and a.citations[0].section == "0.3"
+    assert not engine.ask("国家机器人技术创新中心由哪家单位牵头建设？").found
+
+
+def test_a_place_the_letter_never_names_is_not_found(engine):
+    assert not engine.ask("吉林省有几个国家重点实验室？").found
