@@ -94,8 +94,6 @@ class AnswerBuilder:
 
     # ---- answers --------------------------------------------------------------------------
     def _meta_answer(self, question: str, resolved: str, q: Question, letter: Letter) -> Answer | None:
-        if q.kind == "figure" and not re.search(r"第几号|几号建议", resolved):
-            return None
         m = letter.meta
         for field, pattern in self.meta_rules:
             if not pattern.search(resolved):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from rag.retrieve import untranslated_words
 from rag.text import is_english, normalize, plan_years
 
 LEXICON = Path(__file__).with_name("lexicon")
@@ -25,12 +26,12 @@ _UNIT_OF_WORD = {"个": "count", "家": "count", "项": "count", "所": "count",
                  "万元": "money", "亿元": "money", "元": "money", "钱": "money", "万": "money", "亿": "money"}
 # 几 asks only when it is not part of a time span (那几年, 近几年, 这几天).
 _ASK_UNIT = re.compile(r"(?:多少|(?<![那这近前好哪])几(?![年天月乎类种方面]))(人次|万元|亿元|个|家|项|名|位|次|所|件|条|人|元|钱|万|亿)?")
-_MONEY_WORDS = re.compile(r"资金|经费|贷款|投资|钱|拨款|预算|补贴|金额|多少万|多少亿|how much money|lending|loan|fund|investment|budget")
+_MONEY_WORDS = re.compile(r"资金|经费|贷款|投资|钱|拨款|预算|补贴|金额|多少万|多少亿|how much money|lending|loan|fund size|investment|budget|cost")
 _PERCENT_WORDS = re.compile(r"百分之|百分比|增长多少|涨多少|增幅|比例|比重|增速|增长率|growth|grow|percent|rate")
-_PEOPLE_WORDS = re.compile(r"多少人|几人|人数|名额|人才|人员|技术员|how many people")
+_PEOPLE_WORDS = re.compile(r"多少人|几人|人数|名额|人才|人员|技术员|how many people|how many persons")
 _TIMES_WORDS = re.compile(r"次数|几次|多少次|how many times")
-_TARGET_INTENT = re.compile(r"今年|计划|打算|准备|目标|将要|预计|力争|指标|要|将|will|should|plan|target|expected|goal")
-_RESULT_INTENT = re.compile(r"去年|近几年|近年|这几年|以来|期间|已经|已|现在|目前|截至|截止|至今|共有|一共|总共|实际|完成了|were|was|did|has|have|so far|already|currently")
+_TARGET_INTENT = re.compile(r"今年|计划|打算|准备|目标|将要|预计|力争|指标|要|将|\bwill\b|should|plan|target|expected|goal|aim|supposed|going to")
+_RESULT_INTENT = re.compile(r"去年|近几年|近年|这几年|以来|期间|已经|已|现在|目前|截至|截止|至今|共有|一共|总共|实际|完成了|\bwere\b|\bwas\b|\bdid\b|so far|already|currently|to date")
 _BOTH_INTENT = re.compile(r"还是|是不是|是否|吗|\?$")
 _RELATIVE_YEAR = {"今年": 0, "去年": -1, "前年": -2, "明年": 1, "this year": 0, "last year": -1, "next year": 1}
 # Asides that exclude something ("（不是工程技术研究中心）", "农业那块不算，", "除了农业，") are not what is asked.
@@ -45,7 +46,7 @@ _AGENT = re.compile(r"哪家单位|哪个单位|哪些单位|哪个部门|哪些
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪个城市|哪些城市|哪几个城市|哪两个城市|哪个省|哪些国家|哪个国家|地址|位置|where|which cit|which countr", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
-_FIGURE_ASK = re.compile(r"多少|什么数|啥数|多少数|\bsize\b|how large|how big|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
+_FIGURE_ASK = re.compile(r"多少|什么数|啥数|多少数|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
                          r"what(?:'s| is| was| are) the (?:[\w-]+ ){0,3}(?:number|amount|target|rate|goal|figure|count)|\brate\b|percent", re.I)
 _COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项类样种条家位名点大块部分方面]*$")
 
@@ -225,13 +226,17 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     else:
         # An acronym or code the letter never writes (GDP, R&D) is something it cannot answer.
         unknown = [w for w in re.findall(r"\b[A-Z]{2,}\b", text) if w.lower() not in normalize(letter_text)]
-        unknown_names = list(unknown)
+        # A proper name (German, Harbin) the glossary cannot render is something the letter does not name.
+        untranslated = set(untranslated_words(text))
+        names = [w for w in re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+)\b", text) if w.lower() in untranslated]
+        unknown_names = list(unknown) + names
     return Question(
         text=text,
         english=english,
         kind=kind,
         unit_group=unit_group,
-        unit_strict=unit_group in {"money", "percent"} or bool((m := _ASK_UNIT.search(core)) and m.group(1)),
+        unit_strict=unit_group in {"money", "percent"} or bool((m := _ASK_UNIT.search(core)) and m.group(1))
+        or bool(re.search(r"how many (?:people|persons)", core, re.I)),
         years=years,
         intent=intent,
         counted=counted_phrase(core),

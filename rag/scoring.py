@@ -60,7 +60,7 @@ class Scorer:
         weights = [max(map(len, g)) for g in groups]
         hit = sum(w for g, w in zip(groups, weights) if any(normalize(alt) in folded for alt in g))
         # A content word with no Chinese rendering is a part of the question the text cannot show.
-        missed = 2 * len(untranslated_words(q.text))
+        missed = len(untranslated_words(q.text))
         return hit / (sum(weights) + missed)
 
     def _share(self, grams: frozenset[str], found: frozenset[str]) -> float:
