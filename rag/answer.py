@@ -7,22 +7,24 @@ asks about; a person, place or date the sections never state; or words the lette
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Sequence
 
 from rag.figures import figures_of
-from rag.questions import _ANSWER_TYPE_WORDS, LEXICON, Question, analyze
-from rag.retrieve import Retrieval, translate_terms
 from rag.match import Evidence, FigureMatcher, parent_title
+from rag.questions import ANSWER_TYPE_WORDS, LEXICON, Question, analyze
+from rag.retrieve import Retrieval, translate_terms
 from rag.scoring import Scorer, bigrams
 from rag.settings import Settings
 from rag.text import clause_spans, normalize, sentence_spans
 from rag.types import Answer, Citation, Figure, Letter, Section
 
+log = logging.getLogger(__name__)
 NOT_FOUND = "信中未提及"  # the one "not found" phrase: prompts, extractive answers and tests use it
-_STATUS_ZH = {"target": "2018年工作目标（计划）", "result": "已完成的结果（实绩）"}
-_STATUS_EN = {"target": "a 2018 target (plan)", "result": "a reported result (already achieved)"}
+_STATUS_ZH = {"target": "{year}年工作目标（计划）", "result": "已完成的结果（实绩）"}
+_STATUS_EN = {"target": "a {year} target (plan)", "result": "a reported result (already achieved)"}
 
 
 class AnswerBuilder:
@@ -136,7 +138,8 @@ class AnswerBuilder:
         letter = self.letters[f.doc]
         section = letter.section(f.section)
         cite = Citation(f.doc, f.section, section.label, f.sentence)
-        status_line = (_STATUS_EN if q.english else _STATUS_ZH).get(f.status)
+        year = letter.meta.signed.year if letter.meta.signed else ""  # a reply plans for the year it is signed
+        status_line = (_STATUS_EN if q.english else _STATUS_ZH).get(f.status, "").format(year=year)
         what = f.item  # verbatim: shown text is never stitched together
         if q.english:
             head = f"**{f.text}** — {what}" + (f"; {status_line}." if status_line else ".")
@@ -292,7 +295,7 @@ class AnswerBuilder:
     def _agent_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         """Which department did it: an organisation named in the sentence before the act asked about."""
         if any(t not in self.letters[evidence[0].section.doc].source for t in q.terms
-               if len(t) >= 2 and t not in _ANSWER_TYPE_WORDS):
+               if len(t) >= 2 and t not in ANSWER_TYPE_WORDS):
             return None  # the act itself (牵头, 承建…) is not in the letter
         for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
             if not self._coverage_ok(q, sent, 0.6, section):
@@ -320,6 +323,7 @@ class AnswerBuilder:
         return None
 
     def _not_found(self, question, resolved, q: Question, closest: Section | None, why: str) -> Answer:
+        log.debug("not found (%s): %r", why, resolved)
         if q.english:
             text = f"{NOT_FOUND} — the letter does not say this."
             if closest:

@@ -10,12 +10,12 @@ from typing import Sequence
 from rag.answer import AnswerBuilder
 from rag.figures import figures_of
 from rag.followup import resolve_followup
-from rag.questions import official_wording
 from rag.index import IndexReport, LetterIndex, Progress
+from rag.questions import official_wording
 from rag.retrieve import HybridRetriever, make_retriever
 from rag.settings import Settings
-from rag.types import Answer, Figure, Letter, Section, Turn
 from rag.text import strip_markup
+from rag.types import Answer, Figure, Letter, Section, Turn
 from rag.validate import clean_question
 
 log = logging.getLogger(__name__)

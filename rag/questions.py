@@ -52,7 +52,7 @@ _COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项�
 
 
 # Nouns that name the kind of answer wanted rather than a thing of the letter.
-_ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 部门 单位 机构 时间 日期 年份 数字 比例 增速 预期 情况 意思 内容 方面 领域 名单".split())
+ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 部门 单位 机构 时间 日期 年份 数字 比例 增速 预期 情况 意思 内容 方面 领域 名单".split())
 
 
 # Acronyms of office life that say how the answer will be used, not what it is about.
@@ -219,7 +219,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
             if flag.startswith("v") and flag != "vn":
                 verbs.add(word)
             if (normalize(word) not in folded and _is_content(word, flag) and not _FIGURE.fullmatch(word)
-                    and word not in _ANSWER_TYPE_WORDS):
+                    and word not in ANSWER_TYPE_WORDS):
                 unknown.append(word)
                 if flag in {"ns", "nr", "nt", "nrt", "nrfg"} or (flag == "eng" and word.isupper() and word not in _FILLER_ACRONYMS):
                     unknown_names.append(word)

@@ -1,6 +1,5 @@
 import shutil
 
-
 from rag.embeddings import E5EmbeddingFunction
 from rag.index import LetterIndex, make_client
 from rag.settings import REPO_ROOT, Settings
