@@ -358,7 +358,7 @@ def sidebar(engine: Engine, settings: Settings, doc: str) -> None:
         if len(engine.letters) > 1:
             st.selectbox(
                 tr("letter_pick"),
-                [l.doc for l in engine.letters],
+                [letter.doc for letter in engine.letters],
                 key="doc",
                 format_func=lambda d: engine.letter(d).meta.title or d,
             )

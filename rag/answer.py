@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from rag.figures import figures_of
 from rag.match import Evidence, FigureMatcher, parent_title
@@ -31,7 +31,7 @@ class AnswerBuilder:
     mode = "extractive"
 
     def __init__(self, letters: Sequence[Letter], cache_dir: Path | None = None):
-        self.letters = {l.doc: l for l in letters}
+        self.letters = {letter.doc: letter for letter in letters}
         self.cache_dir = cache_dir
         self.meta_rules = [
             (field, re.compile(pattern, re.I))
@@ -44,7 +44,7 @@ class AnswerBuilder:
         self.matcher = FigureMatcher(self.letters, self.scorer, cache_dir)
 
     @classmethod
-    def from_settings(cls, settings: Settings, letters: Sequence[Letter]) -> "AnswerBuilder":
+    def from_settings(cls, settings: Settings, letters: Sequence[Letter]) -> AnswerBuilder:
         builder = cls(letters, cache_dir=settings.data_dir / "jieba")
         if settings.uses_llm:
             from rag.llm import LLMAnswerBuilder

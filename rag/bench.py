@@ -37,14 +37,14 @@ def _baseline(settings: Settings, questions: list[dict]) -> dict:
 
     letters = load_corpus(settings.corpus_dir)
     splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50, add_start_index=True)
-    docs = splitter.create_documents([l.source for l in letters], metadatas=[{"doc": l.doc} for l in letters])
+    docs = splitter.create_documents([letter.source for letter in letters], metadatas=[{"doc": letter.doc} for letter in letters])
     client = make_client(settings)
     client.get_or_create_collection("baseline_chunks", embedding_function=E5EmbeddingFunction())
     store = Chroma(collection_name="baseline_chunks", client=client, embedding_function=E5Embeddings())
     started = time.perf_counter()
     store.add_documents(docs)
     build = time.perf_counter() - started
-    by_doc = {l.doc: l for l in letters}
+    by_doc = {letter.doc: letter for letter in letters}
     passed = hits = ranked = 0
     latencies = []
     for case in questions:
@@ -120,7 +120,7 @@ def run_bench(settings: Settings, repeats: int = 5) -> dict:
         ("peak RSS bench process (MB)", f"{self_rss_mb:.0f}", "", ""),
         ("regression passed", f"{passed}/{len(questions)}", f"{base['passed']}/{base['total']}", "all"),
         ("retrieval hit@1", f"{hits / max(ranked, 1):.1%}", f"{base['hit1']:.1%}", ""),
-        ("chunks indexed", f"{sum(len(l.sections) for l in engine.letters)} sections", f"{base['chunks']} chunks", ""),
+        ("chunks indexed", f"{sum(len(letter.sections) for letter in engine.letters)} sections", f"{base['chunks']} chunks", ""),
     ]
     print(f"{'figure':<44}{'this pipeline':>16}{'baseline':>14}{'target':>9}")
     for name, ours, theirs, target in rows:

@@ -66,7 +66,7 @@ class E5EmbeddingFunction(EmbeddingFunction[Documents]):
         return {"variant": self.variant}
 
     @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "E5EmbeddingFunction":
+    def build_from_config(config: dict[str, Any]) -> E5EmbeddingFunction:
         return E5EmbeddingFunction(variant=config.get("variant", "original"))
 
     def default_space(self):

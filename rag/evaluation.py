@@ -6,7 +6,7 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -75,7 +75,7 @@ def run_eval(engine, questions: list[dict] | None = None, write: bool = True) ->
         "failures": failures,
         "mode": engine.mode,
         "seconds": round(time.perf_counter() - started, 2),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if write:
         path = engine.settings.eval_report_path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ _lock = threading.Lock()
 def feedback_record(answer: Answer, score: int | None, *, turn: int | None = None, lang: str = "zh") -> dict[str, Any]:
     """One feedback line: the rating with the question, the answer and its citations."""
     return {
-        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "rating": RATINGS.get(score) if score is not None else None,
         "score": score,
         "turn": turn,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from rag.questions import QUESTION_WORD, counted_phrase
 from rag.types import Turn

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
@@ -115,11 +115,11 @@ class LetterIndex:
         started = time.perf_counter()
         report = IndexReport()
         stored = self.stored_hashes()
-        current = {l.doc: l for l in self.letters}
-        stale = [l for l in self.letters if force or stored.get(l.doc) != l.content_hash]
-        report.kept = [d for d in current if d not in {l.doc for l in stale}]
+        current = {letter.doc: letter for letter in self.letters}
+        stale = [letter for letter in self.letters if force or stored.get(letter.doc) != letter.content_hash]
+        report.kept = [d for d in current if d not in {letter.doc for letter in stale}]
         report.removed = [d for d in stored if d not in current]
-        for doc in report.removed + [l.doc for l in stale if l.doc in stored]:
+        for doc in report.removed + [letter.doc for letter in stale if letter.doc in stored]:
             for store in (self.sections, self.sentences):
                 store._collection.delete(where={"doc": doc})
         for letter in stale:

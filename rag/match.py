@@ -44,7 +44,7 @@ class FigureMatcher:
         self.letters = letters
         self.scorer = scorer
         self.cache_dir = cache_dir
-        self.all_text = "\n".join(l.source for l in letters.values())
+        self.all_text = "\n".join(letter.source for letter in letters.values())
 
     def candidates(self, q: Question, evidence: list[Evidence], retrieval: Retrieval) -> list[tuple[float, Figure]]:
         """Figures of the evidence that fit the question, best first; none when nothing carries it."""

@@ -109,7 +109,7 @@ def segmenter(cache_dir: Path | None = None):
 def counted_phrase(question: str) -> str:
     """The noun phrase a figure question counts: 多少个[重点实验室] or [技术转移中心]要达到多少个."""
     if m := _CLARIFIED.search(question):
-        return m[1].strip(" ——-，,")
+        return m[1].strip(" -—，,")
     q = _NEGATED_ASIDE.sub("", question)
     m = _ASK_UNIT.search(q)
     if not m:

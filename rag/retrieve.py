@@ -95,7 +95,7 @@ class HybridRetriever(BaseRetriever):
     k: int = 4
 
     @classmethod
-    def from_index(cls, index: LetterIndex, k: int = 4) -> "HybridRetriever":
+    def from_index(cls, index: LetterIndex, k: int = 4) -> HybridRetriever:
         documents = index.stored_sections()
         # Titles are repeated into the lexical text: a section's heading is its strongest signal.
         texts = [d.metadata["title"] + " " + d.page_content for d in documents]

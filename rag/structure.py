@@ -212,7 +212,7 @@ def parse_letter(source: str, doc: str) -> Letter:
         else:
             break
         kept.pop()
-    signature_lines = [l for l in lines if l.text in (signer, signed_raw) and l.text]
+    signature_lines = [line for line in lines if line.text in (signer, signed_raw) and line.text]
 
     b = _Builder(doc)
     root = b.nodes["0"]
@@ -245,10 +245,10 @@ def parse_letter(source: str, doc: str) -> Letter:
                 meta_fields["addressee"] = m[1]
         else:
             (b.last_item or b.container()).pieces.append((line.start, line.end))
-    root.pieces.extend((l.start, l.end) for l in signature_lines)
+    root.pieces.extend((line.start, line.end) for line in signature_lines)
 
     header = "\n".join(source[s:e] for s, e in root.pieces)
-    title_line = next((l.text for l in kept if _DOC_NUMBER.search(l.text) or _TITLE.search(l.text)), "")
+    title_line = next((line.text for line in kept if _DOC_NUMBER.search(line.text) or _TITLE.search(line.text)), "")
     doc_number = m[0] if (m := _DOC_NUMBER.search(title_line)) else ""
     title = m[0] if (m := _TITLE.search(title_line)) else title_line
     root.title = title or doc

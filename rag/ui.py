@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from rag.types import Answer, Citation, Figure, Letter, LetterMeta, Section, Turn
 from rag.validate import BadQuestion

@@ -58,7 +58,7 @@ def test_chat_json_conversations_and_bad_lines(built):
     ]).encode() + b"\n\xff\xfe\n"
     out = run(["chat", "--json"], built, stdin=stdin)
     assert out.returncode == 0, out.stderr
-    lines = [json.loads(l) for l in out.stdout.decode().splitlines()]
+    lines = [json.loads(line) for line in out.stdout.decode().splitlines()]
     assert len(lines) == 5
     assert "**61个**" in lines[0]["answer"] and "**36个**" in lines[1]["answer"]
     assert "**36个**" not in lines[2]["answer"]  # a new conversation: no earlier question to lean on

@@ -7,7 +7,7 @@ import json
 import re
 import string
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -245,7 +245,7 @@ def test_mode_and_eval_lines():
     assert "不使用语言模型" in ui.mode_line("extractive", "zh")
     assert "qwen2.5" in ui.mode_line("llm", "en", "qwen2.5")
     report = {"passed": 128, "total": 128, "finished": "2026-05-01T08:30:00+00:00"}
-    local = datetime(2026, 5, 1, 8, 30, tzinfo=timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+    local = datetime(2026, 5, 1, 8, 30, tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
     assert ui.eval_line(report, "zh") == f"回归测试 128/128 通过（{local}）"
     assert ui.eval_line({"passed": 1, "total": 2, "finished": "soon"}, "en") == "Regression set: 1/2 passed (soon)"
     assert ui.eval_line(None, "en") == "Regression set not run yet"

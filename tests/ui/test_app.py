@@ -136,7 +136,7 @@ def test_letter_view_shows_outline_and_metadata(app):
     labels = [e.label for e in app.expander]
     assert any(label.startswith("§0\\.1") and "首先" in label for label in labels)
     assert any(label.startswith("§2\\.5") and "五是" in label for label in labels)
-    assert len([l for l in labels if l.startswith("§")]) == 28  # §0, 0.1–0.4 and the 23 items of parts 1–6
+    assert len([label for label in labels if label.startswith("§")]) == 28  # §0, 0.1–0.4 and the 23 items of parts 1–6
     section_2_5 = [e for e in app.expander if e.label.startswith("§2\\.5")][0]
     assert "1000人次以上" in section_2_5.markdown[0].value
 
