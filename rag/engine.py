@@ -62,9 +62,13 @@ class Engine:
         resolved = resolve_followup(strip_markup(question) or question, history)
         resolved = official_wording(resolved, self.letter_text)
         prefer: tuple[str, ...] = ()
-        if resolved != question and history:
-            prefer = tuple(f"{c.doc}:{c.section}" for c in history[-1].answer.citations)
-        ranked = self.retriever.rank(resolved, prefer=prefer)
+        if history:
+            # The conversation's focus: the sections of the previous answer (or its nearest miss).
+            last = history[-1].answer
+            prefer = tuple(f"{c.doc}:{c.section}" for c in last.citations)
+            if not prefer and last.closest:
+                prefer = (f"{self.letter().doc}:{last.closest}",)
+        ranked = self.retriever.rank(resolved, prefer=prefer, prefer_weight=0.2 if resolved != question else 0.1)
         answer = self.builder.build(question, resolved, ranked)
         log.debug("ask %r → %s %s", resolved, answer.kind, [c.section for c in answer.citations])
         return answer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -41,7 +42,9 @@ def check(case: dict, answer: Answer) -> Verdict:
         problems.append(f"found={answer.found}, expected {case['found']}")
     if case["found"]:
         for needle in case.get("contains") or []:
-            if needle not in answer.answer:
+            # a figure must stand on its own: "8个" is not found inside "198个"
+            guard = r"(?<![\d.])" if needle[:1].isdigit() else ""
+            if not re.search(guard + re.escape(needle), answer.answer):
                 problems.append(f"answer lacks {needle!r}")
         sections = [str(s) for s in case.get("sections") or []]
         cited = [c.section for c in answer.citations]

@@ -41,6 +41,8 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     if not fragment:
         return base
     subject = counted_phrase(base)
+    if _TIME.fullmatch(fragment):
+        return _with_time(base, fragment)
     if not QUESTION_WORD.search(fragment):
         # A bare noun phrase: ask the previous question about it instead.
         if subject and subject in base:
@@ -60,3 +62,14 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
         if times:
             fragment = times[0] + fragment
     return fragment
+
+
+_MODAL = re.compile(r"计划|打算|准备|将要|要|将")
+
+
+def _with_time(base: str, time: str) -> str:
+    """去年呢？ after a question about this year's plan: the same question, asked of last year."""
+    asked = _TIME.sub("", base, count=1) if _TIME.search(base) else base
+    if time in ("去年", "前年") or re.match(r"(?:19|20)\d{2}", time):
+        asked = _MODAL.sub("", asked)  # a past year has no plans left, only results
+    return time + asked

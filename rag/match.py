@@ -84,7 +84,8 @@ class FigureMatcher:
                 s_sent = self.scorer.relevance(q, f.sentence)
                 dense = self._sentence_similarity(retrieval, f, e.section)
                 score = (3 * s_seg + s_ctx + 2 * s_clause + s_sent + self.scorer.relevance(q, f.item)
-                         + 0.3 / (1 + rank_of[(f.doc, f.section)]) + 0.5 * unit_fits)
+                         + 0.3 / (1 + rank_of[(f.doc, f.section)]) + 0.5 * unit_fits
+                         + 0.3 * (f"{f.doc}:{f.section}" in retrieval.preferred))
                 if q.english:
                     score += 2 * dense
                 whole = self.scorer.relevance(q, previous_sentence(e.section, f.sentence) + f.sentence

@@ -79,6 +79,7 @@ class Retrieval:
     sections: list[tuple[Document, float]]
     sentence_similarity: dict[tuple[str, str, int], float] = field(default_factory=dict)
     exact: list[str] = field(default_factory=list)
+    preferred: tuple[str, ...] = ()  # sections the conversation is about
 
     def section_ids(self) -> list[str]:
         return [d.metadata["section"] for d, _ in self.sections]
@@ -105,7 +106,7 @@ class HybridRetriever(BaseRetriever):
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [doc for doc, _ in self.rank(query).sections[: self.k]]
 
-    def rank(self, question: str, prefer: tuple[str, ...] = ()) -> Retrieval:
+    def rank(self, question: str, prefer: tuple[str, ...] = (), prefer_weight: float = 0.2) -> Retrieval:
         """Every section, fused score first."""
         keys = [self._key(d) for d in self.documents]
         chinese = not is_english(question)
@@ -136,14 +137,14 @@ class HybridRetriever(BaseRetriever):
             fused[key] += 0.5  # a repeated figure or rare phrase of the letter
         for key in prefer:
             if key in fused:
-                fused[key] += 0.2  # a follow-up leans on the sections of the previous answer
+                fused[key] += prefer_weight  # a conversation leans on the sections of the previous answer
         by_key = dict(zip(keys, self.documents))
         ranked = sorted(((by_key[k], s) for k, s in fused.items()), key=lambda p: -p[1])
         similarity = {
             (d.metadata["doc"], d.metadata["section"], int(d.metadata["start"])): 1.0 - float(distance)
             for d, distance in dense_sentences
         }
-        return Retrieval(question, ranked, similarity, exact)
+        return Retrieval(question, ranked, similarity, exact, tuple(prefer))
 
     def exact_hits(self, question: str) -> list[str]:
         """Sections that contain a figure or a rare 4-character phrase of the question verbatim."""

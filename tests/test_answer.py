@@ -125,3 +125,18 @@ def test_which_department_did_it(engine):
 
 def test_a_place_the_letter_never_names_is_not_found(engine):
     assert not engine.ask("吉林省有几个国家重点实验室？").found
+
+
+def test_a_time_only_followup_asks_the_same_of_another_year(engine):
+    first = engine.ask("今年计划新组建多少家省级重点实验室？")
+    assert "**20家**" in first.answer
+    second = engine.ask("去年呢？", [Turn(first.question, first)])
+    assert "**36个**" in second.answer and second.status == "result"
+
+
+def test_a_conversation_keeps_its_focus(engine):
+    history = []
+    for q in ["“十二五”期间公益研究基金资助了多少项目？"]:
+        history.append(Turn(q, engine.ask(q, history)))
+    a = engine.ask("转化的科技成果有多少项？", history)
+    assert "**54项**" in a.answer and a.citations[0].section == "0.3"
