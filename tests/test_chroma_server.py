@@ -1,0 +1,54 @@
+"""The same engine against a Chroma server (RAG_CHROMA_HOST/PORT) instead of the embedded store."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.engine import load_engine
+from rag.settings import Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    port = _free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen([chroma, "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("chroma server did not start")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_engine_over_a_chroma_server(chroma_server, tmp_path):
+    settings = Settings.from_env({"RAG_CHROMA_HOST": "127.0.0.1", "RAG_CHROMA_PORT": str(chroma_server),
+                                  "RAG_DATA_DIR": str(tmp_path)})
+    engine = load_engine(settings)
+    assert engine.index_report.built == ["liaoning-reply-1383"]
+    answer = engine.ask("2017年新批准组建了多少个重点实验室？")
+    assert answer.answer.startswith("**36个**") and answer.citations[0].section == "0.2"
+    assert not (tmp_path / "chroma").exists()  # nothing embedded on the side
+    again = load_engine(settings)
+    assert again.index_report.built == [] and again.index_report.kept == ["liaoning-reply-1383"]
