@@ -11,7 +11,7 @@ from rag.answer import AnswerBuilder
 from rag.figures import figures_of
 from rag.followup import resolve_followup
 from rag.index import IndexReport, LetterIndex, Progress
-from rag.questions import official_wording
+from rag.questions import official_wording, segmenter
 from rag.retrieve import HybridRetriever, make_retriever
 from rag.settings import Settings
 from rag.text import strip_markup
@@ -77,6 +77,7 @@ class Engine:
 def load_engine(settings: Settings, progress: Progress | None = None) -> Engine:
     """Open the index (building it the first time or when a letter changed) and make the engine."""
     started = time.perf_counter()
+    segmenter(settings.data_dir / "jieba")  # jieba's cache goes under our data folder, not the shared /tmp
     index = LetterIndex(settings)
     report = index.ensure(progress=progress)
     retriever = make_retriever(index, k=settings.top_k)

@@ -140,3 +140,10 @@ def test_a_conversation_keeps_its_focus(engine):
         history.append(Turn(q, engine.ask(q, history)))
     a = engine.ask("转化的科技成果有多少项？", history)
     assert "**54项**" in a.answer and a.citations[0].section == "0.3"
+
+
+def test_jieba_cache_lives_in_the_data_folder(engine, data_dir):
+    import jieba
+
+    assert jieba.dt.tmp_dir == str(data_dir / "jieba")
+    assert (data_dir / "jieba" / "jieba.cache").exists()
