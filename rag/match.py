@@ -74,6 +74,8 @@ class FigureMatcher:
                     continue  # the question set this aside ("农业那块不算")
                 segment = self._segment_of(f)
                 context = self._context(f)
+                if not all(any(alt in context + e.section.title for alt in group) for group in q.names):
+                    continue  # a place the question names (丹东, 德国) does not qualify this figure
                 if q.english:
                     s_seg, s_ctx = self.scorer.relevance(q, segment), self.scorer.relevance(q, context)
                 else:

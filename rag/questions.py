@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rag.retrieve import untranslated_words
+from rag.retrieve import glossary, untranslated_words
 from rag.text import is_english, normalize, plan_years
 
 LEXICON = Path(__file__).with_name("lexicon")
@@ -46,17 +46,27 @@ _AGENT = re.compile(r"哪家单位|哪个单位|哪些单位|哪个部门|哪些
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪个城市|哪些城市|哪几个城市|哪两个城市|哪个省|哪些国家|哪个国家|地址|位置|where|which cit|which countr", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
-_FIGURE_ASK = re.compile(r"多少|什么数|啥数|多少数|(?:目标|总|人|次)数[？?]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
+_FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次)数[？?]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
                          r"what(?:'s| is| was| are) the (?:[\w-]+ ){0,3}(?:number|amount|target|rate|goal|figure|count)|\brate\b|percent", re.I)
 _COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项类样种条家位名点大块部分方面]*$")
 
 
+# Greetings and thanks around a question carry nothing to match.
+_COURTESY = re.compile(
+    r"^(?:(?:您好|你好|请问|想问下|想问一下|问一下|打扰一下|麻烦问一下|hi|hello|hey|dear \w+)[!！,，。.\s]*)+"
+    r"|(?:[,，。.!！\s]*(?:谢谢|多谢|谢谢您|thanks|thank you)[!！。.\s]*)+$",
+    re.I,
+)
+
 # Nouns that name the kind of answer wanted rather than a thing of the letter.
-ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 部门 单位 机构 时间 日期 年份 数字 比例 增速 预期 情况 意思 内容 方面 领域 名单".split())
+ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 部门 单位 机构 时间 日期 年份 数字 比例 增速 预期 情况 意思 内容 方面 领域 名单 全称 名称 名字 简称 标题 题目 文件".split())
 
 
 # Acronyms of office life that say how the answer will be used, not what it is about.
 _FILLER_ACRONYMS = frozenset({"PPT", "PDF", "OK", "QA", "FAQ"})
+
+
+_NAME_FLAGS = frozenset({"ns", "nr", "nt", "nrt", "nrfg"})
 
 
 @dataclass
@@ -73,6 +83,7 @@ class Question:
     verbs: set[str] = field(default_factory=set)  # those of them that are verbs: paraphrased more often
     unknown: list[str] = field(default_factory=list)  # content words the letter never uses
     unknown_names: list[str] = field(default_factory=list)  # places, people, organisations it never names
+    names: list[list[str]] = field(default_factory=list)  # places and bodies it does name, each with its renderings
     figures: list[str] = field(default_factory=list)  # figures quoted in the question, e.g. 500家以上
     last_term: str = ""  # the last content word before the question word: what a 多少钱 question is about
     excluded: list[str] = field(default_factory=list)  # words of an aside that sets something apart
@@ -121,7 +132,7 @@ def counted_phrase(question: str) -> str:
         return after
     before = re.split(r"[，,。？?！!；;\s]", q[: m.start()])[-1]
     before = re.sub(r"(?:现在|目前|今年|去年|明年|已经|一共|总共|共|要|将|计划|打算|准备|目标是|能|会|可以|达到|新增|增长|涨|"
-                    r"实现|做到|搞到|弄到|完成|定了|定的|定|给的|有|是|为|了|的|都)+$", "", before)
+                    r"实现|做到|搞到|弄到|完成|发展到|增加到|提高到|扩大到|达|定了|定的|定|给的|有|是|为|了|的|都)+$", "", before)
     # "…的数量/目标/名额" name the kind of answer, not the thing counted
     before = re.sub(r"(?:的)?(?:数量|数目|总数|规模|目标|指标|名额|次数|人数|金额|增速|预期|情况)+$", "", before)
     before = re.sub(r"(?:现在|目前|今年|去年|要|将|计划|的)+$", "", before)
@@ -172,7 +183,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     辽宁省科学技术厅): words of it do not need to be found next to a figure."""
     from rag.figures import _FIGURE  # one figure grammar for letter and question
 
-    text = question.strip()
+    text = _COURTESY.sub("", question).strip() or question.strip()
     english = is_english(text)
     core = _NEGATED_ASIDE.sub("", text)
     excluded = [w for aside in _NEGATED_ASIDE.findall(text)
@@ -203,6 +214,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     else:
         kind = "passage"
     terms, unknown, unknown_names, verbs = [], [], [], set()
+    names: list[list[str]] = []
     if not english:
         folded = normalize(letter_text)
         words_only = re.sub(r"(?:19|20)\d{2}\s*年?", " ", core)  # years are checked on their own
@@ -213,23 +225,38 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
             if re.fullmatch(r"(?:19|20)\d{2}", word) or word in _RELATIVE_YEAR or _COUNTING_WORD.match(word):
                 continue  # years are checked on their own; "五个", "几类" only count
             word = re.sub(r"(?<=.)[是的了]$", "", word)
+            word = re.sub(r"^[份个家项条位名件次本篇封](?=[\u4e00-\u9fff]{2})", "", word)  # 那份文件 → 文件
             if word in ambient and len(word) >= 2:
                 continue
             terms.append(word)
             if flag.startswith("v") and flag != "vn":
                 verbs.add(word)
+
             if (normalize(word) not in folded and _is_content(word, flag) and not _FIGURE.fullmatch(word)
                     and word not in ANSWER_TYPE_WORDS):
                 unknown.append(word)
-                if flag in {"ns", "nr", "nt", "nrt", "nrfg"} or (flag == "eng" and word.isupper() and word not in _FILLER_ACRONYMS):
+                if flag in _NAME_FLAGS or (flag == "eng" and word.isupper() and word not in _FILLER_ACRONYMS):
                     unknown_names.append(word)
+        # A place the question names (丹东, 德国) must be where the answer is; one the letter never
+        # names (吉林) cannot be answered from it.
+        for place in places():
+            if place not in core or place in ambient or any(place in o for o in places() if o != place and o in core):
+                continue
+            if place in letter_text:
+                names.append([place])
+            else:
+                unknown_names.append(place)
     else:
         # An acronym or code the letter never writes (GDP, R&D) is something it cannot answer.
         unknown = [w for w in re.findall(r"\b[A-Z]{2,}\b", text) if w.lower() not in normalize(letter_text)]
         # A proper name (German, Harbin) the glossary cannot render is something the letter does not name.
         untranslated = set(untranslated_words(text))
-        names = [w for w in re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+)\b", text) if w.lower() in untranslated]
-        unknown_names = list(unknown) + names
+        capitalised = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+)\b", text)
+        unknown_names = list(unknown) + [w for w in capitalised if w.lower() in untranslated]
+        # names the glossary does render (German → 德国) must then be found by the evidence
+        names = [group for w in capitalised if w.lower() not in untranslated
+                 for en, group in glossary() if en == w.lower() and set(group) & set(places())
+                 and not any(g in ambient for g in group)]
     return Question(
         text=text,
         english=english,
@@ -244,10 +271,17 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         verbs=verbs,
         unknown=unknown,
         unknown_names=unknown_names,
+        names=names,
         figures=figures,
         last_term=_last_term_before_ask(core, terms, cache_dir),
         excluded=excluded,
     )
+
+
+@lru_cache(maxsize=1)
+def places() -> tuple[str, ...]:
+    text = (LEXICON / "places.txt").read_text(encoding="utf-8")
+    return tuple(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
 
 
 def content_words(phrase: str, cache_dir: Path | None = None) -> list[str]:

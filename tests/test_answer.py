@@ -147,3 +147,14 @@ def test_jieba_cache_lives_in_the_data_folder(engine, data_dir):
 
     assert jieba.dt.tmp_dir == str(data_dir / "jieba")
     assert (data_dir / "jieba" / "jieba.cache").exists()
+
+
+def test_a_place_named_in_the_question_must_be_where_the_figure_is(engine):
+    assert not engine.ask("丹东有几个国家重点实验室？").found  # 丹东 is in the letter, not in that sentence
+    assert not engine.ask("How many German researchers did Liaoning bring in?").found
+    assert "**19个**" in engine.ask("辽宁有几个国家重点实验室？").answer  # the letter's own province is implied
+
+
+def test_greetings_do_not_get_in_the_way(engine):
+    a = engine.ask("您好，想问下省级以上的技术转移示范机构要发展到多少家？谢谢")
+    assert "**达到70家**" in a.answer
