@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rag.figures import figures_of
-from rag.match import Evidence, FigureMatcher, parent_title
+from rag.match import FigureMatcher, parent_title
 from rag.questions import ANSWER_TYPE_WORDS, LEXICON, Question, analyze
 from rag.retrieve import Retrieval, translate_terms
 from rag.scoring import Scorer, bigrams
 from rag.settings import Settings
 from rag.text import clause_spans, normalize, sentence_spans
-from rag.types import Answer, Citation, Figure, Letter, Section
+from rag.types import Answer, Chunk, Citation, Figure, Letter, Section
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "信中未提及"  # the one "not found" phrase: prompts, extractive answers and tests use it
@@ -83,15 +83,15 @@ class AnswerBuilder:
         answer = handler(question, resolved, q, evidence, retrieval)
         return answer or self._not_found(question, resolved, q, closest, q.kind)
 
-    def _evidence(self, retrieval: Retrieval, k: int = 5) -> list[Evidence]:
-        out, seen = [], set()
-        keys = [f"{d.metadata['doc']}:{d.metadata['section']}" for d, _ in retrieval.sections[:k]] + retrieval.exact
-        for key in keys:
-            if key in seen:
-                continue
-            seen.add(key)
+    def _evidence(self, retrieval: Retrieval, k: int = 5) -> list[Chunk]:
+        """The top k sections, then any section the exact lane found that they miss."""
+        scores = {f"{d.metadata['doc']}:{d.metadata['section']}": score for d, score in retrieval.sections}
+        keys = list(scores)[:k] + retrieval.exact
+        out: list[Chunk] = []
+        for key in dict.fromkeys(keys):
             doc, _, sid = key.partition(":")
-            out.append(Evidence(self.letters[doc].section(sid), len(out)))
+            lanes = ("fused",) * (key in keys[:k]) + ("exact",) * (key in retrieval.exact)
+            out.append(Chunk(self.letters[doc].section(sid), len(out), scores.get(key, 0.0), lanes))
         return out
 
     # ---- answers --------------------------------------------------------------------------
@@ -165,7 +165,7 @@ class AnswerBuilder:
             return self._passage_answer(question, resolved, q, evidence, retrieval)
         return self._render_figure(question, resolved, q, best[1])
 
-    def _best_sentences(self, q: Question, evidence: list[Evidence], retrieval: Retrieval, n: int = 1):
+    def _best_sentences(self, q: Question, evidence: list[Chunk], retrieval: Retrieval, n: int = 1):
         scored = []
         for e in evidence:
             for a, b in sentence_spans(e.section.text):

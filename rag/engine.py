@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rag.answer import AnswerBuilder
 from rag.figures import figures_of
@@ -29,7 +29,6 @@ class Engine:
     builder: AnswerBuilder
     index_report: IndexReport
     started_seconds: float = 0.0
-    _sections: dict[tuple[str, str], Section] = field(default_factory=dict)
 
     @property
     def letters(self) -> list[Letter]:

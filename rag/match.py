@@ -7,7 +7,6 @@ where it stands (its list item or clause), and the rest of the question is about
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from rag.figures import figures_of
@@ -15,13 +14,7 @@ from rag.questions import UNIT_GROUPS, Question, content_words
 from rag.retrieve import Retrieval
 from rag.scoring import Scorer, abbreviation, char_share, head_noun
 from rag.text import clause_spans, plan_years, sentence_spans
-from rag.types import Figure, Letter, Section
-
-
-@dataclass
-class Evidence:
-    section: Section
-    rank: int
+from rag.types import Chunk, Figure, Letter, Section
 
 
 def previous_sentence(section: Section, sentence: str) -> str:
@@ -46,7 +39,7 @@ class FigureMatcher:
         self.cache_dir = cache_dir
         self.all_text = "\n".join(letter.source for letter in letters.values())
 
-    def candidates(self, q: Question, evidence: list[Evidence], retrieval: Retrieval) -> list[tuple[float, Figure]]:
+    def candidates(self, q: Question, evidence: list[Chunk], retrieval: Retrieval) -> list[tuple[float, Figure]]:
         """Figures of the evidence that fit the question, best first; none when nothing carries it."""
         rank_of = {(e.section.doc, e.section.id): e.rank for e in evidence}
         # "验收合格、已经挂牌运作的工程技术研究中心": the head after the last 的 is the thing counted;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
@@ -78,11 +78,12 @@ class Figure:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A retrieved section with how it was found."""
+    """A retrieved section handed to the answer step: its place in the ranking and how it got there."""
 
     section: Section
+    rank: int  # 0 = best
     score: float
-    lanes: tuple[str, ...] = ()
+    lanes: tuple[str, ...] = ()  # "fused" (the ranked lanes) and/or "exact" (a figure or phrase it repeats)
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,3 @@ class Turn:
     question: str
     answer: Answer
 
-
-@dataclass
-class Conversation:
-    turns: list[Turn] = field(default_factory=list)
