@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from rag.answer import AnswerBuilder
 from rag.figures import figures_of
@@ -34,7 +35,7 @@ class Engine:
     def letters(self) -> list[Letter]:
         return self.index.letters
 
-    @property
+    @cached_property
     def letter_text(self) -> str:
         return "\n".join(letter.source for letter in self.letters)
 
