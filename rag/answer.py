@@ -10,15 +10,16 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from rag.figures import figures_of
+from rag.figures import FIGURE, figures_of
 from rag.match import FigureMatcher, parent_title
 from rag.questions import ANSWER_TYPE_WORDS, LEXICON, Question, analyze
 from rag.retrieve import Retrieval, translate_terms
 from rag.scoring import Scorer, bigrams
 from rag.settings import Settings
-from rag.text import clause_spans, normalize, sentence_spans
+from rag.text import clause_spans, sentence_spans
 from rag.types import Answer, Chunk, Citation, Figure, Letter, Section
 
 log = logging.getLogger(__name__)
@@ -149,21 +150,27 @@ class AnswerBuilder:
         return Answer(question, text, True, (cite,), "figure", f.status, resolved)
 
     def _verify_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
-        """A question that quotes a figure: find where the letter states it and say what it is."""
-        want = {normalize(t) for t in q.figures}
+        """A question that quotes a figure: find where the letter states it and say what it is; if the
+        letter states another figure for the same thing, say so and show that one."""
+        quoted = [FIGURE.fullmatch(t) for t in q.figures]
+        want = {(float(m["num"]), m["unit"]) for m in quoted if m}
         best = None
         for e in evidence:
             for f in figures_of(self.letters[e.section.doc]):
-                if f.section != e.section.id:
-                    continue
-                if not any(w in normalize(f.text) or normalize(f.text) in w for w in want):
+                if f.section != e.section.id or (f.value, f.unit) not in want:
                     continue
                 score = self.scorer.overlap(" ".join(q.terms), f.sentence) + 0.1 / (1 + e.rank)
                 if best is None or score > best[0]:
                     best = (score, f)
-        if best is None:
+        if best is not None:
+            return self._render_figure(question, resolved, q, best[1])
+        other = self._figure_answer(question, resolved, q, evidence, retrieval)
+        if other is None:
             return self._passage_answer(question, resolved, q, evidence, retrieval)
-        return self._render_figure(question, resolved, q, best[1])
+        said = "、".join(q.figures)
+        note = (f"The letter does not say {said}; it says:\n\n" if q.english
+                else f"信中写的不是“{said}”，而是：\n\n")
+        return replace(other, answer=note + other.answer)
 
     def _best_sentences(self, q: Question, evidence: list[Chunk], retrieval: Retrieval, n: int = 1):
         scored = []

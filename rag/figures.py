@@ -11,7 +11,7 @@ from rag.types import Figure, Letter, Section, Status
 UNITS = ("万元", "亿元", "元", "%", "人次", "个", "家", "项", "名", "次", "件", "所", "条", "人", "倍", "台", "套", "年")
 _LEADING = ("达到", "增长", "超过", "突破", "累计", "共")
 _TRAILING = ("以上", "以下", "左右", "余")
-_FIGURE = re.compile(
+FIGURE = re.compile(
     r"(?P<lead>" + "|".join(_LEADING) + r")?"
     r"(?<![\d+〔第])(?P<num>\d+(?:\.\d+)?)"
     r"(?P<unit>" + "|".join(map(re.escape, UNITS)) + r")"
@@ -73,7 +73,7 @@ def extract_figures(letter: Letter) -> list[Figure]:
         text = section.text
         sents, clauses = sentence_spans(text), clause_spans(text)
         names = [m.span() for m in _NAME.finditer(text)]
-        for m in _FIGURE.finditer(text):
+        for m in FIGURE.finditer(text):
             if any(a < m.start("num") < b for a, b in names):
                 continue  # part of a name: “人才政策24条”, 《…》
             num, unit = m["num"], m["unit"]

@@ -181,14 +181,14 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
             ambient: str = "") -> Question:
     """`ambient` is what the whole letter is about without saying it in each sentence (its issuer,
     辽宁省科学技术厅): words of it do not need to be found next to a figure."""
-    from rag.figures import _FIGURE  # one figure grammar for letter and question
+    from rag.figures import FIGURE  # one figure grammar for letter and question
 
     text = _COURTESY.sub("", question).strip() or question.strip()
     english = is_english(text)
     core = _NEGATED_ASIDE.sub("", text)
     excluded = [w for aside in _NEGATED_ASIDE.findall(text)
                 for w in re.findall(r"[\u4e00-\u9fff]{2,}", re.sub(r"不是|不包括|并非|不含|而非|那块|那部分|方面|不算|除了|以外|之外", " ", aside))]
-    figures = [m[0] for m in _FIGURE.finditer(core) if not (m["unit"] == "年" and not m["tail"])]  # years, not counts
+    figures = [m[0] for m in FIGURE.finditer(core) if not (m["unit"] == "年" and not m["tail"])]  # years, not counts
     years = years_of(core, signed_year)
     unit_group = unit_group_of(core)
     intent = intent_of(core)
@@ -232,7 +232,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
             if flag.startswith("v") and flag != "vn":
                 verbs.add(word)
 
-            if (normalize(word) not in folded and _is_content(word, flag) and not _FIGURE.fullmatch(word)
+            if (normalize(word) not in folded and _is_content(word, flag) and not FIGURE.fullmatch(word)
                     and word not in ANSWER_TYPE_WORDS):
                 unknown.append(word)
                 if flag in _NAME_FLAGS or (flag == "eng" and word.isupper() and word not in _FILLER_ACRONYMS):

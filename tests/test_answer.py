@@ -158,3 +158,9 @@ def test_a_place_named_in_the_question_must_be_where_the_figure_is(engine):
 def test_greetings_do_not_get_in_the_way(engine):
     a = engine.ask("您好，想问下省级以上的技术转移示范机构要发展到多少家？谢谢")
     assert "**达到70家**" in a.answer
+
+
+def test_a_wrong_figure_in_the_question_is_corrected(engine):
+    a = engine.ask("新增高新技术企业600家，是计划吗？")
+    assert a.answer.startswith("信中写的不是“600家”") and "**500家以上**" in a.answer
+    assert not engine.ask("已经有7个了吗").answer.count("167个")  # 7个 is not 167个
