@@ -71,6 +71,9 @@ class AnswerBuilder:
             # Words the letter never uses decide only where no finer evidence check follows;
             # figure and list answers are held to their own clause instead.
             return self._not_found(question, resolved, q, closest, f"unknown terms {q.unknown}")
+        if signed_year and q.years and max(q.years) > signed_year and _OUTCOME.search(q.text):
+            # A letter cannot report how a later year turned out.
+            return self._not_found(question, resolved, q, closest, "outcome after the letter's date")
         handler = {
             "figure": self._figure_answer,
             "verify": self._verify_answer,
@@ -79,6 +82,7 @@ class AnswerBuilder:
             "when": self._when_answer,
             "person": lambda *a: None,  # the only people a letter names are in its header
             "agent": self._agent_answer,
+            "docnum": self._docnum_answer,
             "passage": self._passage_answer,
         }[q.kind]
         answer = handler(question, resolved, q, evidence, retrieval)
@@ -97,6 +101,8 @@ class AnswerBuilder:
 
     # ---- answers --------------------------------------------------------------------------
     def _meta_answer(self, question: str, resolved: str, q: Question, letter: Letter) -> Answer | None:
+        if _OTHER_DOCUMENT.search(resolved) and not _THIS_LETTER.search(resolved):
+            return None  # the 文号 or date of a document the letter cites, not of the letter
         m = letter.meta
         for field, pattern in self.meta_rules:
             if not pattern.search(resolved):
@@ -229,6 +235,22 @@ class AnswerBuilder:
             if parts:
                 return self._children_answer(question, resolved, letter, None, parts, sent)
         items = enumeration(sent, query)
+        if q.figures:
+            # "198个平台分别是哪几类": the list of what a quoted figure counts follows it (其中A、B、C);
+            # a list the figure merely stands in (沈阳“人才政策24条”、大连…) does not answer that.
+            clauses = [sent[a:b] for a, b in clause_spans(sent)]
+            at = next((i for i, c in enumerate(clauses) if any(f in c for f in q.figures)), None)
+            listed = []
+            if at is not None:
+                figure_end = max(clauses[at].find(f) + len(f) for f in q.figures if f in clauses[at])
+                rest = clauses[at][figure_end:]
+                if re.search(r"(?:其中|包括|分别)[^、]*、", rest):
+                    listed.append(rest)
+                if at + 1 < len(clauses) and re.match(r"其中|包括|分别|即", clauses[at + 1]) and "、" in clauses[at + 1]:
+                    listed.append(clauses[at + 1])
+            if not listed:
+                return None
+            items = enumeration(listed[0], query)
         if not items and sent == best[0][2]:
             return None  # asked for a list, and the best evidence lists nothing
         cite = Citation(section.doc, section.id, section.label, sent)
@@ -316,6 +338,18 @@ class AnswerBuilder:
                               True, (cite,), "fact", self._status_of(section, sent), resolved)
         return None
 
+    def _docnum_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
+        """The 文号 of a document the letter cites: the number written right after its title."""
+        for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
+            if not self._coverage_ok(q, sent, 0.5, section):
+                continue
+            numbers = _DOC_NUMBER.findall(sent)
+            if numbers:
+                cite = Citation(section.doc, section.id, section.label, sent)
+                return Answer(question, f"**{numbers[0]}**\n\n> {sent} {cite.marker()}", True, (cite,),
+                              "fact", self._status_of(section, sent), resolved)
+        return None
+
     def _when_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         """A date question needs a date in the evidence that the question did not already give."""
         day_level = bool(re.search(r"哪天|哪一天|几月|日期|date", q.text))
@@ -342,9 +376,13 @@ class AnswerBuilder:
         return Answer(question, text, False, (), "not_found", "unknown", resolved, closest.id if closest else None)
 
 
+_OUTCOME = re.compile(r"完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|did\b|achieved|was met|were met|turned out", re.I)
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4,5}〕?\d*号")  # the source may drop a bracket: 辽委办发〔20175号
+_OTHER_DOCUMENT = re.compile(r"《[^》]+》|实施意见|暂行规定|管理办法|实施办法|方案|细则|通知|规划")
+_THIS_LETTER = re.compile(r"答复|回复|这封|这份|本信|该信|\breply\b|\bletter\b", re.I)
 _ORG = re.compile(r"(?:省|市|国家|中科院)?[\u4e00-\u9fff]{0,6}?(?:厅|局|委员会|办公厅|政府|科学院|研究院|大学)(?=[、,，和与共]|$)")
 _LIST_FRAME = frozenset({"与", "和", "及", "推动", "推进", "支持", "加强", "等"})
-_ENUM_LEAD = re.compile(r"^.*?(?:围绕|包括|从|与|按照|以|建立和完善|完善|推动|支持)")
+_ENUM_LEAD = re.compile(r"^.*?(?:围绕|包括|从|与|按照|以|建立和完善|完善|推动|支持)|^其中")
 _ENUM_TAIL = re.compile(r"(?:等|“|”|的|及“).*$")
 
 
@@ -365,7 +403,22 @@ def enumeration(sentence: str, query: str) -> list[str]:
     last = _ENUM_TAIL.sub("", pieces[-1]) or pieces[-1]
     middle_len = max((len(p) for p in pieces[1:-1]), default=6)
     if len(first) > middle_len + 4:
-        first = first[-(middle_len):]
+        first = _tail_words(first, middle_len)
     items = [first, *pieces[1:-1]]
-    items.extend(p for p in re.split(r"和(?=[\u4e00-\u9fff]{2,})", last) if p) if len(last) > middle_len + 2 else items.append(last)
+    if len(last) > middle_len + 2:  # "产业技术创新和创新人才激励": the last piece may join two items
+        items.extend(p for p in re.split(r"和(?=[\u4e00-\u9fff]{2,})", last) if p)
+    else:
+        items.append(last)
     return [i.strip("“”\"") for i in items if i]
+
+
+def _tail_words(text: str, length: int) -> str:
+    """The shortest run of whole words at the end of text that is at least `length` long:
+    the first item of a list, without the words that open the clause."""
+    from rag.questions import segmenter
+
+    words = [w.word for w in segmenter().cut(text)]
+    tail = ""
+    while words and len(tail) < length:
+        tail = words.pop() + tail
+    return tail

@@ -10,7 +10,7 @@ from functools import cached_property
 
 from rag.answer import AnswerBuilder
 from rag.figures import figures_of
-from rag.followup import resolve_followup
+from rag.followup import resolve_followup, split_compound
 from rag.index import IndexReport, LetterIndex, Progress
 from rag.questions import official_wording, segmenter
 from rag.retrieve import HybridRetriever, make_retriever
@@ -59,7 +59,19 @@ class Engine:
         Raises rag.validate.BadQuestion for input that is not a question (empty, too long, control bytes).
         """
         question = clean_question(question, self.settings)
-        resolved = resolve_followup(strip_markup(question) or question, history)
+        parts = split_compound(strip_markup(question) or question)
+        if len(parts) == 1:
+            return self._ask_one(question, history)
+        # "A是多少？B又是多少？": each part answered in turn, later parts leaning on earlier ones.
+        turns, answers = list(history), []
+        for part in parts:
+            answer = self._ask_one(part, turns, force_followup=bool(answers))
+            answers.append(answer)
+            turns.append(Turn(part, answer))
+        return combine(question, answers)
+
+    def _ask_one(self, question: str, history: Sequence[Turn], force_followup: bool = False) -> Answer:
+        resolved = resolve_followup(strip_markup(question) or question, history, force=force_followup)
         resolved = official_wording(resolved, self.letter_text)
         prefer: tuple[str, ...] = ()
         if history:
@@ -72,6 +84,24 @@ class Engine:
         answer = self.builder.build(question, resolved, ranked)
         log.debug("ask %r → %s %s", resolved, answer.kind, [c.section for c in answer.citations])
         return answer
+
+
+def combine(question: str, answers: list[Answer]) -> Answer:
+    """One answer for a question of several parts: each part's answer under its own number."""
+    text = "\n\n".join(f"**{i}.** {a.question}\n\n{a.answer}" for i, a in enumerate(answers, 1))
+    citations = tuple(dict.fromkeys(c for a in answers for c in a.citations))
+    statuses = {a.status for a in answers}
+    return Answer(
+        question=question,
+        answer=text,
+        found=any(a.found for a in answers),
+        citations=citations,
+        kind="compound",
+        status=statuses.pop() if len(statuses) == 1 else "unknown",
+        resolved_question="；".join(a.resolved_question or a.question for a in answers),
+        closest=next((a.closest for a in answers if a.closest), None),
+        mode=answers[0].mode,
+    )
 
 
 def load_engine(settings: Settings, progress: Progress | None = None) -> Engine:

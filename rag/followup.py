@@ -32,9 +32,11 @@ def _named(text: str) -> bool:
     return any(len(w.word) >= 3 and w.flag[:1] in {"n", "j", "l"} for w in segmenter().cut(text))
 
 
-def resolve_followup(question: str, history: Sequence[Turn]) -> str:
-    """The question spelled out in full, using the previous turn; unchanged when it stands alone."""
-    if not history or not is_followup(question):
+def resolve_followup(question: str, history: Sequence[Turn], force: bool = False) -> str:
+    """The question spelled out in full, using the previous turn; unchanged when it stands alone.
+
+    `force` reads it as a follow-up whatever its form (the second half of a two-part question)."""
+    if not history or not (force or is_followup(question)):
         return question
     base = history[-1].answer.resolved_question or history[-1].question
     fragment = _TAIL.sub("", _LEAD.sub("", question.strip()))
@@ -51,7 +53,7 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     # A question of its own that leans on the previous one for its subject and time.
     if not counted_phrase(fragment) and subject:
         fragment = fragment + subject
-    elif not _LEAD.match(question.strip()) and not re.search(r"呢[？?]?$", question.strip()):
+    elif not force and not _LEAD.match(question.strip()) and not re.search(r"呢[？?]?$", question.strip()):
         # Unmarked and short: keep the previous question's topic (what it asked about, before 多少).
         topic = re.split(r"多少|几", base, maxsplit=1)[0].strip("，, ")
         if subject and subject not in fragment and subject not in topic:
@@ -73,3 +75,36 @@ def _with_time(base: str, time: str) -> str:
     if time in ("去年", "前年") or re.match(r"(?:19|20)\d{2}", time):
         asked = _MODAL.sub("", asked)  # a past year has no plans left, only results
     return time + asked
+
+
+_INSTRUCTION = re.compile(r"(?:请|并)?(?:分别)?(?:说明|注明|标明|列出|解释)")
+_ASKS = re.compile(r"多少|(?<![那这近前好])几(?![年天月乎])|哪|什么")
+
+
+def split_compound(question: str) -> list[str]:
+    """"A是多少？B又是多少？" → ["A是多少", "B又是多少"]: one question per asking clause.
+
+    Clauses that ask nothing before the first asking one are a topic shared by all
+    ("重点实验室这块，"); those after it are instructions and are dropped. One part when the
+    question asks one thing."""
+    pieces = [p for p in re.split(r"[？?；;。！!]", question) if p.strip()]
+    clauses: list[str] = []
+    for piece in pieces:
+        parts = re.split(r"[，,]", piece)
+        current = parts[0]
+        for part in parts[1:]:
+            if _ASKS.search(current) and _ASKS.search(part):
+                clauses.append(current)
+                current = part
+            else:
+                current += "，" + part
+        clauses.append(current)
+    asking = [i for i, c in enumerate(clauses) if _ASKS.search(c) and not _INSTRUCTION.match(c.strip())]
+    if len(asking) < 2:
+        return [question]
+    topic = "，".join(clauses[: asking[0]])
+    first = clauses[asking[0]]
+    # a leading topic phrase inside the first asking clause ("重点实验室这块，2017年…") is shared too
+    if "，" in first and not _ASKS.search(first.split("，")[0]):
+        topic = "，".join(filter(None, [topic, first.split("，")[0]]))
+    return [c if not topic or c.startswith(topic) else f"{topic}，{c}" for c in (clauses[i] for i in asking)]

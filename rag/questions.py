@@ -43,7 +43,7 @@ _NEGATED_ASIDE = re.compile(
 _CLARIFIED = re.compile(r"(?:我说的是|我问的是|指的是|说的是|我是说)[“\"]?([^？?。”\"]+)")
 _PERSON = re.compile(r"谁|哪位|什么人|负责人|院长|主任|厅长|局长|领导|who\b|whom", re.I)
 _AGENT = re.compile(r"哪家单位|哪个单位|哪些单位|哪个部门|哪些部门|哪[两几三]个部门|哪家机构|哪个机构|由谁|谁牵头|哪家牵头|which (?:department|agency|organi[sz]ation|unit)", re.I)
-_PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪个城市|哪些城市|哪几个城市|哪两个城市|哪个省|哪些国家|哪个国家|地址|位置|where|which cit|which countr", re.I)
+_PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪个城市|哪些城市|哪几个城市|哪两个城市|哪个省|哪些国家|哪个国家|地址|位置|where|which (?:\w+ ){0,2}(?:province|provinces|city|cities|country|countries|place|places)\b", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
 _FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次)数[？?]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
@@ -128,17 +128,30 @@ def counted_phrase(question: str) -> str:
     after = re.split(r"[，,。？?！!、；;\s（(]", q[m.end():], maxsplit=1)[0]
     after = re.sub(r"^(?:的)", "", after)
     after = re.sub(r"(?:呢|吗|啊|呀|了|的|钱|出来|是|有|可以|能)+$", "", after)
-    if len(re.findall(r"[\u4e00-\u9fff]", after)) >= 2 and after not in stopwords():
+    # what follows 多少项 is the thing counted, unless it is a verb phrase (多少项能留在省内转化)
+    if (len(re.findall(r"[\u4e00-\u9fff]", after)) >= 2 and after not in stopwords()
+            and not re.match(r"能|会|要|可以|可|将|被|得以", after)):
         return after
     before = re.split(r"[，,。？?！!；;\s]", q[: m.start()])[-1]
     before = re.sub(r"(?:现在|目前|今年|去年|明年|已经|一共|总共|共|要|将|计划|打算|准备|目标是|能|会|可以|达到|新增|增长|涨|"
                     r"实现|做到|搞到|弄到|完成|发展到|增加到|提高到|扩大到|达|定了|定的|定|给的|有|是|为|了|的|都)+$", "", before)
     # "…的数量/目标/名额" name the kind of answer, not the thing counted
     before = re.sub(r"(?:的)?(?:数量|数目|总数|规模|目标|指标|名额|次数|人数|金额|增速|预期|情况)+$", "", before)
-    before = re.sub(r"(?:现在|目前|今年|去年|要|将|计划|的)+$", "", before)
+    before = re.sub(r"(?:现在|目前|今年|去年|要|将|计划|希望|想要|预计|的)+$", "", before)
     before = re.sub(r"^(?:(?:19|20)\d{2}年|今年|去年|全省|我省|咱们省|辽宁省?|的)+", "", before)
-    phrase = before
+    before = re.sub(r"^(?:希望|想要|预计|计划|打算|准备)+", "", before)
+    phrase = _drop_trailing_verbs(before)
     return "" if phrase in stopwords() else phrase
+
+
+def _drop_trailing_verbs(phrase: str) -> str:
+    """产业技术创新平台已经批 → 产业技术创新平台: a noun phrase ends in a noun."""
+    words = [(w.word, w.flag) for w in segmenter().cut(phrase)]
+    while words and words[-1][1][:1] in {"v", "d", "u", "p", "c", "r", "y", "q", "m", "f"} and words[-1][1] != "vn":
+        words.pop()
+    if not any(flag[:1] in {"n", "j"} or flag == "vn" for _, flag in words):
+        return ""  # no noun, no thing counted (又打算新)
+    return "".join(w for w, _ in words)
 
 
 def years_of(question: str, signed_year: int | None) -> list[int]:
@@ -197,13 +210,15 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         intent = "result" if max(years) < signed_year else "target"
         if re.search(r"还是|是不是|吗", core):
             intent = None
-    if _AGENT.search(core):
+    if re.search(r"文号|发文字号|编号|reference number|document number", core, re.I):
+        kind = "docnum"
+    elif _AGENT.search(core):
         kind = "agent"
     elif _PERSON.search(core):
         kind = "person"
     elif _WHEN.search(core):
         kind = "when"
-    elif figures and not _FIGURE_ASK.search(core):
+    elif figures and not _FIGURE_ASK.search(core) and not _LIST.search(core):
         kind = "verify"
     elif _FIGURE_ASK.search(core) and not re.search(r"分别|哪几类|哪些", core):
         kind = "figure"
@@ -225,7 +240,9 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
             if re.fullmatch(r"(?:19|20)\d{2}", word) or word in _RELATIVE_YEAR or _COUNTING_WORD.match(word):
                 continue  # years are checked on their own; "五个", "几类" only count
             word = re.sub(r"(?<=.)[是的了]$", "", word)
-            word = re.sub(r"^[份个家项条位名件次本篇封](?=[\u4e00-\u9fff]{2})", "", word)  # 那份文件 → 文件
+            word = re.sub(r"^[份个家项条位名件次本篇封](?=[\u4e00-\u9fff])", "", word)  # 那份文件 → 文件, 项能 → 能
+            if len(word) < 2 or word in stopwords():
+                continue
             if word in ambient and len(word) >= 2:
                 continue
             terms.append(word)

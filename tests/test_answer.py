@@ -164,3 +164,19 @@ def test_a_wrong_figure_in_the_question_is_corrected(engine):
     a = engine.ask("新增高新技术企业600家，是计划吗？")
     assert a.answer.startswith("信中写的不是“600家”") and "**500家以上**" in a.answer
     assert not engine.ask("已经有7个了吗").answer.count("167个")  # 7个 is not 167个
+
+
+def test_a_two_part_question_gets_both_parts(engine):
+    a = engine.ask("产业技术创新平台已经批了多少个，今年还要再建多少家？")
+    assert a.kind == "compound" and "**198个**" in a.answer and "**50家**" in a.answer
+    assert [c.section for c in a.citations] == ["0.2", "1.1"]
+    assert "已完成" in a.answer and "目标" in a.answer
+
+
+def test_the_document_number_of_a_cited_document(engine):
+    a = engine.ask("2017年两办联合发的那份改进省级财政科研项目资金管理的实施意见，文号是多少？")
+    assert a.answer.startswith("**辽委办发〔20175号**") and a.citations[0].section == "0.4"
+
+
+def test_a_later_years_outcome_is_not_in_the_letter(engine):
+    assert not engine.ask("“十三五”规划定的2020年科技发展目标，最后都完成了吗？").found
