@@ -36,3 +36,8 @@ def test_retriever_interface_returns_documents(engine):
 def test_english_terms_bridge_to_chinese():
     assert "高新技术企业" in translate_terms("How many high-tech enterprises?")
     assert lexical_query("2017年重点实验室") == "2017年重点实验室"
+
+
+def test_a_rare_name_of_the_letter_reaches_the_answer_step(engine):
+    assert "liaoning-reply-1383:2.5" in engine.retriever.exact_hits("星创天地怎么样")
+    assert "liaoning-reply-1383:5.1" in engine.retriever.exact_hits("500家是什么")
