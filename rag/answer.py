@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from rag.figures import FIGURE, figures_of
+from rag.figures import FIGURE, figures_of, section_status, sentence_status
 from rag.match import FigureMatcher, parent_title
-from rag.questions import ANSWER_TYPE_WORDS, LEXICON, Question, analyze
+from rag.questions import ANSWER_TYPE_WORDS, LEXICON, Question, analyze, segmenter
 from rag.retrieve import Retrieval, translate_terms
 from rag.scoring import Scorer, bigrams
 from rag.settings import Settings
+from rag.structure import DOC_NUMBER
 from rag.text import clause_spans, sentence_spans
 from rag.types import Answer, Chunk, Citation, Figure, Letter, Section
 
@@ -260,8 +261,6 @@ class AnswerBuilder:
         return Answer(question, text, True, (cite,), "list", self._status_of(section, sent), resolved)
 
     def _status_of(self, section: Section, sentence: str) -> str:
-        from rag.figures import section_status, sentence_status
-
         letter = self.letters[section.doc]
         year = letter.meta.signed.year if letter.meta.signed else None
         status = sentence_status(sentence, year)
@@ -292,8 +291,6 @@ class AnswerBuilder:
     def _place_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         """Which city/country: places count when they form a coordinated list (沈阳、大连、鞍山联合创建…)
         or stand in the same list piece as what the question names; never a place inside another name."""
-        from rag.questions import segmenter
-
         terms = " ".join(q.terms) or self._query_text(q)
         for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
             if not self._coverage_ok(q, sent, 0.5):
@@ -343,7 +340,7 @@ class AnswerBuilder:
         for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
             if not self._coverage_ok(q, sent, 0.5, section):
                 continue
-            numbers = _DOC_NUMBER.findall(sent)
+            numbers = DOC_NUMBER.findall(sent)
             if numbers:
                 cite = Citation(section.doc, section.id, section.label, sent)
                 return Answer(question, f"**{numbers[0]}**\n\n> {sent} {cite.marker()}", True, (cite,),
@@ -377,7 +374,6 @@ class AnswerBuilder:
 
 
 _OUTCOME = re.compile(r"完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|did\b|achieved|was met|were met|turned out", re.I)
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4,5}〕?\d*号")  # the source may drop a bracket: 辽委办发〔20175号
 _OTHER_DOCUMENT = re.compile(r"《[^》]+》|实施意见|暂行规定|管理办法|实施办法|方案|细则|通知|规划")
 _THIS_LETTER = re.compile(r"答复|回复|这封|这份|本信|该信|\breply\b|\bletter\b", re.I)
 _ORG = re.compile(r"(?:省|市|国家|中科院)?[\u4e00-\u9fff]{0,6}?(?:厅|局|委员会|办公厅|政府|科学院|研究院|大学)(?=[、,，和与共]|$)")
@@ -415,8 +411,6 @@ def enumeration(sentence: str, query: str) -> list[str]:
 def _tail_words(text: str, length: int) -> str:
     """The shortest run of whole words at the end of text that is at least `length` long:
     the first item of a list, without the words that open the clause."""
-    from rag.questions import segmenter
-
     words = [w.word for w in segmenter().cut(text)]
     tail = ""
     while words and len(tail) < length:

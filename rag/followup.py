@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.questions import QUESTION_WORD, counted_phrase
+from rag.questions import QUESTION_WORD, counted_phrase, segmenter
 from rag.types import Turn
 
 _LEAD = re.compile(r"^(?:那么|那|还有|另外|再问一下|and\s+|what about\s+|how about\s+)[，,\s]*", re.I)
@@ -27,8 +27,6 @@ def is_followup(question: str) -> bool:
 
 def _named(text: str) -> bool:
     """Names something of its own: a noun of three or more characters (重点实验室, 星创天地)."""
-    from rag.questions import segmenter
-
     return any(len(w.word) >= 3 and w.flag[:1] in {"n", "j", "l"} for w in segmenter().cut(text))
 
 

@@ -15,6 +15,7 @@ from rag.answer import NOT_FOUND, AnswerBuilder
 from rag.prompts import load_prompt
 from rag.retrieve import Retrieval
 from rag.settings import Settings
+from rag.text import sentences
 from rag.types import Answer, Citation
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,6 @@ class LLMAnswerBuilder:
 
 def _quote_for(answer: str, section_text: str) -> str:
     """The sentence of the section sharing the most figures with the answer (verbatim)."""
-    from rag.text import sentences
-
     figures = set(_NUMBER.findall(answer))
     best = max(sentences(section_text), key=lambda s: sum(f in s for f in figures), default=section_text)
     return best

@@ -38,6 +38,11 @@ class FigureMatcher:
         self.scorer = scorer
         self.cache_dir = cache_dir
         self.all_text = "\n".join(letter.source for letter in letters.values())
+        # each section's figures, looked up once instead of scanning the letter per candidate
+        self.by_section: dict[tuple[str, str], list[Figure]] = {}
+        for letter in letters.values():
+            for f in figures_of(letter):
+                self.by_section.setdefault((f.doc, f.section), []).append(f)
 
     def candidates(self, q: Question, evidence: list[Chunk], retrieval: Retrieval) -> list[tuple[float, Figure]]:
         """Figures of the evidence that fit the question, best first; none when nothing carries it."""
@@ -53,9 +58,7 @@ class FigureMatcher:
         modifier_words = [w for w in content_words(modifiers, self.cache_dir) if len(w) >= 2 and w in self.all_text]
         scored = []
         for e in evidence:
-            for f in figures_of(self.letters[e.section.doc]):
-                if f.section != e.section.id:
-                    continue
+            for f in self.by_section.get((e.section.doc, e.section.id), []):
                 unit_fits = not q.unit_group or f.unit in UNIT_GROUPS[q.unit_group]
                 if q.unit_strict and not unit_fits:
                     continue
@@ -108,7 +111,7 @@ class FigureMatcher:
         return q.unit_strict and whole >= 0.6 and alone
 
     def _alone_in_sentence(self, f: Figure, q: Question) -> bool:
-        same = [g for g in figures_of(self.letters[f.doc]) if g.sentence == f.sentence and g.section == f.section
+        same = [g for g in self.by_section[(f.doc, f.section)] if g.sentence == f.sentence
                 and (not q.unit_group or g.unit in UNIT_GROUPS[q.unit_group])]
         return len(same) == 1
 

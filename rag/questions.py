@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from rag.figures import FIGURE  # one figure grammar for letter and question
 from rag.retrieve import glossary, untranslated_words
 from rag.text import is_english, normalize, plan_years
 
@@ -32,7 +33,6 @@ _PEOPLE_WORDS = re.compile(r"多少人|几人|人数|名额|人才|人员|技术
 _TIMES_WORDS = re.compile(r"次数|几次|多少次|how many times")
 _TARGET_INTENT = re.compile(r"今年|计划|打算|准备|目标|将要|预计|力争|指标|要|将|\bwill\b|should|plan|target|expected|goal|aim|supposed|going to")
 _RESULT_INTENT = re.compile(r"去年|近几年|近年|这几年|以来|期间|已经|已|现在|目前|截至|截止|至今|共有|一共|总共|实际|完成了|\bwere\b|\bwas\b|\bdid\b|so far|already|currently|to date")
-_BOTH_INTENT = re.compile(r"还是|是不是|是否|吗|\?$")
 _RELATIVE_YEAR = {"今年": 0, "去年": -1, "前年": -2, "明年": 1, "this year": 0, "last year": -1, "next year": 1}
 # Asides that exclude something ("（不是工程技术研究中心）", "农业那块不算，", "除了农业，") are not what is asked.
 _NEGATED_ASIDE = re.compile(
@@ -194,8 +194,6 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
             ambient: str = "") -> Question:
     """`ambient` is what the whole letter is about without saying it in each sentence (its issuer,
     辽宁省科学技术厅): words of it do not need to be found next to a figure."""
-    from rag.figures import FIGURE  # one figure grammar for letter and question
-
     text = _COURTESY.sub("", question).strip() or question.strip()
     english = is_english(text)
     core = _NEGATED_ASIDE.sub("", text)

@@ -26,7 +26,8 @@ _CN_VALUE = {c: i + 1 for i, c in enumerate(CN_DIGITS)}
 # Web-page residue: never part of the letter, never quoted.
 _RESIDUE = re.compile(r"^(当前位置|您的位置|首页\s*[>＞])|点击[:：]|浏览次数|打印本页|关闭窗口|【字体|^来源[:：]")
 _PUBLISHED = re.compile(r"(?:时间|发布日期|发布时间)[:：]\s*(\d{4})-(\d{1,2})-(\d{1,2})")
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4}〕\d+号")
+# 文号: issuer, year in 〔〕, serial; sources sometimes drop the closing bracket (辽委办发〔20175号)
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4,5}〕?\d*号")
 _TITLE = re.compile(r"关于.+?(?:答复|复函|意见|通知|报告|函)")
 _SUGGESTION_NO = re.compile(r"第\s*(\d+)\s*号(?:建议|提案|议案)")
 _SESSION = re.compile(r"(?:关于)?((?:省|市|全国)?(?:人大|政协)[\u4e00-\u9fff]*?会议)")
@@ -248,8 +249,8 @@ def parse_letter(source: str, doc: str) -> Letter:
     root.pieces.extend((line.start, line.end) for line in signature_lines)
 
     header = "\n".join(source[s:e] for s, e in root.pieces)
-    title_line = next((line.text for line in kept if _DOC_NUMBER.search(line.text) or _TITLE.search(line.text)), "")
-    doc_number = m[0] if (m := _DOC_NUMBER.search(title_line)) else ""
+    title_line = next((line.text for line in kept if DOC_NUMBER.search(line.text) or _TITLE.search(line.text)), "")
+    doc_number = m[0] if (m := DOC_NUMBER.search(title_line)) else ""
     title = m[0] if (m := _TITLE.search(title_line)) else title_line
     root.title = title or doc
     meta = LetterMeta(
