@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rag.settings import Settings
 from rag.types import Turn
@@ -132,12 +133,16 @@ def cmd_outline(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from rag.evaluation import run_eval, scoreboard
+    from rag.evaluation import load_questions, run_eval, scoreboard
 
-    report = run_eval(_engine(settings))
+    questions = load_questions(args.file) if args.file else None
+    # an outside batch is a measurement, not the regression set: it leaves the owner's last report alone
+    report = run_eval(_engine(settings), questions, write=args.file is None)
     print(scoreboard(report))
     for f in report["failures"]:
-        print(f"FAIL {f['id']}: {f['question']} — {'; '.join(f['problems'])}")
+        print(f"FAIL [{f['outcome']}] {f['id']}: {f['question']} — {'; '.join(f['problems'])}")
+        if args.verbose:
+            print("    " + f["answer"].replace("\n", "\n    "))
     return 0 if not report["failures"] else 1
 
 
@@ -159,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="build or refresh the Chroma index")
     index.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     sub.add_parser("outline", help="print each letter's section tree")
-    sub.add_parser("eval", help="run the regression set and print the scoreboard")
+    ev = sub.add_parser("eval", help="run the regression set (or another question file) and print the scoreboard")
+    ev.add_argument("--file", type=Path, help="a question file in the regression format (default: the regression set)")
+    ev.add_argument("-v", "--verbose", action="store_true", help="print each failing answer")
     bench = sub.add_parser("bench", help="print speed, memory and accuracy figures beside a baseline")
     bench.add_argument("--repeats", type=int, default=5)
     return p

@@ -34,6 +34,18 @@ def ask_in_conversation(engine, case: dict) -> Answer:
 class Verdict:
     ok: bool
     problems: list[str]
+    outcome: str = "right"  # right / wrong_found (a wrong or incomplete answer shown as found) / wrong_refusal / wrong_other
+
+
+# A check ("是37个吗？") opens with its verdict: 对 / 不对 (Yes / No in English).
+_VERDICT = re.compile(r"^\**\s*(不对|对|No\b|Yes\b)", re.I)
+
+
+def verdict_of(answer_text: str) -> bool | None:
+    m = _VERDICT.match(answer_text.strip())
+    if not m:
+        return None
+    return m[1].lower() in ("对", "yes")
 
 
 def check(case: dict, answer: Answer) -> Verdict:
@@ -55,26 +67,42 @@ def check(case: dict, answer: Answer) -> Verdict:
         for c in answer.citations:
             if c.quote not in answer.answer and c.quote.split("。")[0] not in answer.answer:
                 problems.append(f"quote of §{c.section} not shown")
-    return Verdict(not problems, problems)
+        if "verdict" in case and verdict_of(answer.answer) != case["verdict"]:
+            problems.append(f"verdict {verdict_of(answer.answer)}, expected {case['verdict']}")
+    if not problems:
+        outcome = "right"
+    elif answer.found:
+        outcome = "wrong_found"
+    elif case["found"]:
+        outcome = "wrong_refusal"
+    else:
+        outcome = "wrong_other"
+    return Verdict(not problems, problems, outcome)
 
 
 def run_eval(engine, questions: list[dict] | None = None, write: bool = True) -> dict:
     questions = questions if questions is not None else load_questions()
-    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # passed, total, wrong_found, wrong_refusal
     failures = []
     started = time.perf_counter()
     for case in questions:
         answer = ask_in_conversation(engine, case)
         verdict = check(case, answer)
-        by_kind[case["kind"]][1] += 1
-        by_kind[case["kind"]][0] += verdict.ok
+        row = by_kind[case["kind"]]
+        row[0] += verdict.ok
+        row[1] += 1
+        row[2] += verdict.outcome == "wrong_found"
+        row[3] += verdict.outcome == "wrong_refusal"
         if not verdict.ok:
             failures.append({"id": case["id"], "question": case["question"], "problems": verdict.problems,
-                             "answer": answer.answer})
+                             "outcome": verdict.outcome, "answer": answer.answer})
     report = {
-        "passed": sum(p for p, _ in by_kind.values()),
+        "passed": sum(row[0] for row in by_kind.values()),
         "total": len(questions),
-        "by_kind": {k: {"passed": p, "total": t} for k, (p, t) in sorted(by_kind.items())},
+        "wrong_found": sum(row[2] for row in by_kind.values()),
+        "wrong_refusal": sum(row[3] for row in by_kind.values()),
+        "by_kind": {k: {"passed": p, "total": t, "wrong_found": wf, "wrong_refusal": wr}
+                    for k, (p, t, wf, wr) in sorted(by_kind.items())},
         "failures": failures,
         "mode": engine.mode,
         "seconds": round(time.perf_counter() - started, 2),
@@ -95,8 +123,11 @@ def last_report(settings: Settings) -> dict | None:
 
 
 def scoreboard(report: dict) -> str:
-    lines = [f"{'kind':<14}{'passed':>8}{'total':>7}"]
+    """Pass rate by kind, beside the two failures that matter most: a wrong answer shown as found,
+    and a refusal where the letter answers."""
+    lines = [f"{'kind':<14}{'passed':>8}{'total':>7}{'wrong-found':>13}{'wrong-refusal':>15}"]
     for kind, row in report["by_kind"].items():
-        lines.append(f"{kind:<14}{row['passed']:>8}{row['total']:>7}")
-    lines.append(f"{'all':<14}{report['passed']:>8}{report['total']:>7}   ({report['mode']}, {report['seconds']} s)")
+        lines.append(f"{kind:<14}{row['passed']:>8}{row['total']:>7}{row.get('wrong_found', 0):>13}{row.get('wrong_refusal', 0):>15}")
+    lines.append(f"{'all':<14}{report['passed']:>8}{report['total']:>7}{report.get('wrong_found', 0):>13}"
+                 f"{report.get('wrong_refusal', 0):>15}   ({report['mode']}, {report['seconds']} s)")
     return "\n".join(lines)
