@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rag.figures import FIGURE, figures_of, section_status, sentence_status
-from rag.match import FigureMatcher, parent_title
+from rag.match import Candidate, FigureMatcher, parent_title
 from rag.questions import ANSWER_TYPE_WORDS, LEXICON, Question, analyze, segmenter
 from rag.retrieve import Retrieval, translate_terms
 from rag.scoring import Scorer, bigrams
@@ -136,11 +136,23 @@ class AnswerBuilder:
         return None
 
     def _figure_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
-        candidates = self.matcher.candidates(q, evidence, retrieval)
-        if not candidates:
-            return None
-        _, f = candidates[0]
-        return self._render_figure(question, resolved, q, f)
+        match = self.matcher.match(q, evidence, retrieval)
+        if match.full:
+            return self._render_figure(question, resolved, q, match.full[0][1])
+        if match.near:
+            return self._closest_figure(question, resolved, q, match.near[0])
+        return None
+
+    def _closest_figure(self, question, resolved, q: Question, near: Candidate) -> Answer:
+        """The letter has a figure of the thing asked about, but not with a qualifier the question
+        states: show it as the closest, never as the answer."""
+        shown = self._render_figure(question, resolved, q, near.figure)
+        reasons = "、".join(_DIFFERS_ZH[d] for d in near.differs) if not q.english else \
+            ", ".join(_DIFFERS_EN[d] for d in near.differs)
+        head = (f"{NOT_FOUND}与问题完全对应的数字（{reasons}）。最接近的是：\n\n" if not q.english
+                else f"{NOT_FOUND} — the letter gives no figure for exactly this ({reasons}). The closest it gives:\n\n")
+        return replace(shown, answer=head + shown.answer, found=False, kind="figure", outcome="closest",
+                       closest=near.figure.section)
 
     def _render_figure(self, question, resolved, q: Question, f: Figure) -> Answer:
         letter = self.letters[f.doc]
@@ -370,9 +382,12 @@ class AnswerBuilder:
             text = f"{NOT_FOUND}这一内容。"
             if closest:
                 text += f"最接近的是“{closest.label}” [§{closest.id}]。"
-        return Answer(question, text, False, (), "not_found", "unknown", resolved, closest.id if closest else None)
+        return Answer(question, text, False, (), "not_found", "unknown", resolved, closest.id if closest else None,
+                      outcome="not_found")
 
 
+_DIFFERS_ZH = {"year": "年份不同", "status": "计划与实绩不同", "level": "级别不同"}
+_DIFFERS_EN = {"year": "a different year", "status": "plan versus result", "level": "a different level"}
 _OUTCOME = re.compile(r"完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|did\b|achieved|was met|were met|turned out", re.I)
 _OTHER_DOCUMENT = re.compile(r"《[^》]+》|实施意见|暂行规定|管理办法|实施办法|方案|细则|通知|规划")
 _THIS_LETTER = re.compile(r"答复|回复|这封|这份|本信|该信|\breply\b|\bletter\b", re.I)

@@ -7,13 +7,15 @@ where it stands (its list item or clause), and the rest of the question is about
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from rag.figures import figures_of
-from rag.questions import UNIT_GROUPS, Question, content_words
+from rag.questions import LEXICON, UNIT_GROUPS, Question, content_words
 from rag.retrieve import Retrieval
 from rag.scoring import Scorer, abbreviation, char_share, head_noun
-from rag.text import clause_spans, plan_years, sentence_spans
+from rag.text import clause_spans, normalize, plan_years, sentence_spans
 from rag.types import Chunk, Figure, Letter, Section
 
 
@@ -43,9 +45,28 @@ class FigureMatcher:
         for letter in letters.values():
             for f in figures_of(letter):
                 self.by_section.setdefault((f.doc, f.section), []).append(f)
+        self.sentences = [normalize(s.text[a:b]) for letter in letters.values() for s in letter.sections
+                          for a, b in sentence_spans(s.text)]
+
+    def _words_in(self, phrase: str, text: str) -> bool:
+        """Every word of a phrase is in the text, in any order (创新创业团队 in 科技创新创业人才团队);
+        compounds of four characters and more are taken two by two (省级重点 → 省级, 重点)."""
+        words = content_words(phrase, self.cache_dir)
+        pieces = [w[i : i + 2] for w in words for i in range(0, len(w), 2)] if words else []
+        return all(p in text for p in pieces if len(p) == 2 or p == pieces[-1])
+
+    def is_specific(self, phrase: str) -> bool:
+        """A phrase of five or more characters that at most two sentences of the letter write: the name
+        of one thing (省级技术创新中心), not a common word of the letter (科技创新, 科研人员)."""
+        return len(phrase) >= 5 and sum(phrase in s for s in self.sentences) <= 2
 
     def candidates(self, q: Question, evidence: list[Chunk], retrieval: Retrieval) -> list[tuple[float, Figure]]:
         """Figures of the evidence that fit the question, best first; none when nothing carries it."""
+        return self.match(q, evidence, retrieval).full
+
+    def match(self, q: Question, evidence: list[Chunk], retrieval: Retrieval) -> Match:
+        """Figures that fit the question, best first, and near misses: figures of the very thing asked
+        about that differ in a qualifier the question states (the year, 国家级/省级, plan or result)."""
         rank_of = {(e.section.doc, e.section.id): e.rank for e in evidence}
         # "验收合格、已经挂牌运作的工程技术研究中心": the head after the last 的 is the thing counted;
         # what comes before it narrows it down and is checked against the figure's sentence.
@@ -56,15 +77,14 @@ class FigureMatcher:
         counted_words = " ".join(content_words(counted, self.cache_dir)) if counted else ""
         # only the modifiers the letter has words for can be checked (批下来, 合格 cannot)
         modifier_words = [w for w in content_words(modifiers, self.cache_dir) if len(w) >= 2 and w in self.all_text]
-        scored = []
+        # the letter's names in the question that say what is counted (工程研究中心 in 多少个工程研究中心)
+        thing_anchors = [p for p in q.anchors if counted and (p in q.counted or q.counted in p or _shares_word(p, counted))]
+        asked_levels = levels_in(q.text)
+        full, near = [], []
         for e in evidence:
             for f in self.by_section.get((e.section.doc, e.section.id), []):
                 unit_fits = not q.unit_group or f.unit in UNIT_GROUPS[q.unit_group]
                 if q.unit_strict and not unit_fits:
-                    continue
-                if q.years and not self._year_fits(f, q.years, e.section):
-                    continue
-                if q.intent and not q.years and f.status not in (q.intent, "unknown"):
                     continue
                 if any(x in f.clause for x in q.excluded):
                     continue  # the question set this aside ("农业那块不算")
@@ -90,10 +110,41 @@ class FigureMatcher:
                                        + e.section.title + parent_title(self.letters, e.section))
                 if modifier_words and sum(w in f.sentence for w in modifier_words) < len(modifier_words) / 2:
                     continue  # the figure's sentence says nothing of what narrows the thing down
-                if self._supported(q, max(s_seg, s_ctx), s_clause, whole, segment + context, self._alone_in_sentence(f, q)):
-                    scored.append((score, f))
-        scored.sort(key=lambda t: -t[0])
-        return scored
+                if not self._supported(q, max(s_seg, s_ctx), s_clause, whole, segment + context, self._alone_in_sentence(f, q)):
+                    continue
+                # The letter's own names in the question: one the figure's sentence never mentions means
+                # the question is about something else (省级技术创新中心 is not 省级工程技术研究中心);
+                # one in the figure's own piece is the thing it counts (工程研究中心39个).
+                local = normalize(segment + "，" + context)
+                broad = normalize(previous_sentence(e.section, f.sentence) + f.sentence + e.section.title
+                                  + parent_title(self.letters, e.section))
+                if any(self.is_specific(p) and p not in broad and not self._words_in(p, f.sentence) for p in q.anchors):
+                    continue
+                own = normalize(segment)
+                thing = max((len(p) for p in thing_anchors if p in own), default=0)
+                named = sum(len(p) for p in q.anchors if p in own)
+                score += 0.25 * max((len(p) for p in q.anchors if p in local), default=0)
+                differs = []
+                if q.years and not self._year_fits(f, q.years, e.section):
+                    differs.append("year")
+                if q.intent and not q.years and f.status not in (q.intent, "unknown"):
+                    differs.append("status")
+                if asked_levels and not asked_levels & levels_in(segment) and levels_in(segment):
+                    differs.append("level")  # 国家级 asked, 省级 stated
+                (near if differs else full).append(Candidate(score, f, thing, tuple(differs), named))
+        # Of the figures of one sentence, the one whose own piece names more of what the question says
+        # wins (新批准组建…重点实验室 is 36, not the 162 that 通过验收 in the same sentence).
+        pool = full + near
+        full = [c for c in full if not _outnamed(c, pool)]
+        near = [c for c in near if not _outnamed(c, pool)]
+        # the figure whose own piece names the thing asked about outranks those that only share words with it
+        full.sort(key=lambda c: (-c.thing, -c.score))
+        near.sort(key=lambda c: (-c.thing, -c.score))
+        best_thing = full[0].thing if full else 0
+        return Match(
+            full=[(c.score, c.figure) for c in full if c.thing >= best_thing],
+            near=[c for c in near if c.thing or (counted and c.score >= 3)],
+        )
 
     def _supported(self, q: Question, thing: float, clause: float, whole: float, local: str, alone: bool) -> bool:
         """What is asked about must be named where the figure stands, and the rest of the question
@@ -146,6 +197,42 @@ class FigureMatcher:
     def _sentence_similarity(self, retrieval: Retrieval, f: Figure, section: Section) -> float:
         start = section.text.find(f.sentence)
         return retrieval.sentence_similarity.get((f.doc, f.section, start), 0.0)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    score: float
+    figure: Figure
+    thing: int  # length of the letter's own name of the asked thing found in the figure's piece
+    differs: tuple[str, ...] = ()  # qualifiers the question states that the figure does not share
+    named: int = 0  # length of all the letter's names in the question that the figure's piece holds
+
+
+def _outnamed(c: Candidate, pool: list[Candidate]) -> bool:
+    return any(o.figure.sentence == c.figure.sentence and (o.thing, o.named) > (c.thing, c.named)
+               and o.thing >= c.thing and o.named >= c.named for o in pool)
+
+
+@dataclass
+class Match:
+    full: list[tuple[float, Figure]]
+    near: list[Candidate] = field(default_factory=list)
+
+
+def _shares_word(a: str, b: str) -> bool:
+    return any(a[i : i + 2] in b for i in range(len(a) - 1))
+
+
+@lru_cache(maxsize=1)
+def _level_words() -> list[tuple[str, re.Pattern]]:
+    rows = [line.split("\t") for line in (LEXICON / "levels.tsv").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    return [(level, re.compile(pattern, re.I)) for level, pattern in rows]
+
+
+def levels_in(text: str) -> set[str]:
+    """The administrative levels a text states (national, provincial, provincial and above)."""
+    return {level for level, pattern in _level_words() if pattern.search(text)}
 
 
 def _lead_words(first_piece: str) -> str:

@@ -87,6 +87,7 @@ class Question:
     figures: list[str] = field(default_factory=list)  # figures quoted in the question, e.g. 500家以上
     last_term: str = ""  # the last content word before the question word: what a 多少钱 question is about
     excluded: list[str] = field(default_factory=list)  # words of an aside that sets something apart
+    anchors: list[str] = field(default_factory=list)  # the longest runs of the question the letter writes verbatim
 
 
 @lru_cache(maxsize=1)
@@ -290,7 +291,33 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         figures=figures,
         last_term=_last_term_before_ask(core, terms, cache_dir),
         excluded=excluded,
+        anchors=[] if english else letter_phrases(core, letter_text),
     )
+
+
+_EDGE_CHARS = "的了是有和与及在把被对从为也都就还又要将个家项名次所条位，,。？?！!、 "
+
+
+def letter_phrases(question: str, letter_text: str, min_chars: int = 3) -> list[str]:
+    """The maximal runs of a question that the letter writes verbatim (省级技术创新中心, 工程研究中心):
+    the names of things as the letter has them, so that a question is held to the thing it names."""
+    q = re.sub(r"(?:19|20)\d{2}\s*年?", " ", normalize(question))  # years are checked on their own
+    text = normalize(letter_text)
+    spans_: list[tuple[int, int]] = []
+    reach = 0
+    for i in range(len(q)):
+        j = i
+        while j < len(q) and q[i : j + 1] in text:
+            j += 1
+        if j > reach:  # not inside the run of an earlier start
+            spans_.append((i, j))
+            reach = j
+    out = []
+    for a, b in spans_:
+        run = q[a:b].strip(_EDGE_CHARS)
+        if len(re.findall(r"[\u4e00-\u9fff]", run)) >= min_chars and run not in stopwords() and run not in out:
+            out.append(run)
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -111,12 +111,18 @@ class Answer:
     resolved_question: str = ""  # the question after follow-up resolution
     closest: str | None = None  # for not-found answers: the nearest section id
     mode: str = "extractive"
+    outcome: str = ""  # answered / closest (the letter does not say exactly this) / not_found; "" = by `found`
+
+    @property
+    def graded(self) -> str:
+        return self.outcome or ("answered" if self.found else "not_found")
 
     def as_dict(self) -> dict:
         out = {
             "question": self.question,
             "answer": self.answer,
             "found": self.found,
+            "outcome": self.graded,
             "citations": [c.as_dict() for c in self.citations],
             "kind": self.kind,
             "mode": self.mode,
