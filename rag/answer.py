@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from rag import overview
 from rag.figures import FIGURE, figures_of, section_status, sentence_status
 from rag.match import Candidate, FigureMatcher, parent_title
 from rag.questions import ANSWER_TYPE_WORDS, LEXICON, Question, analyze, segmenter
@@ -68,6 +69,9 @@ class AnswerBuilder:
 
         if meta := self._meta_answer(question, resolved, q, letter):
             return meta
+        if (scope := overview.read_scope(q, letter, self.scorer)) and (
+                summary := overview.compose(question, resolved, scope, letter, q, self.scorer)):
+            return summary
         if q.unknown_names or (q.unknown and q.kind in {"passage", "person", "when", "place", "agent"}):
             # Words the letter never uses decide only where no finer evidence check follows;
             # figure and list answers are held to their own clause instead.

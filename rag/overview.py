@@ -1,0 +1,209 @@
+"""Overviews built from the letter's own structure: the whole letter, one part or item, the work
+already done, or one topic across parts. Every line is a verbatim piece of the letter with its
+citation; nothing is paraphrased.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.figures import figures_of
+from rag.questions import LEXICON, Question, alternatives
+from rag.retrieve import translate_groups
+from rag.scoring import Scorer, bigrams
+from rag.structure import cn_numeral
+from rag.text import normalize, sentence_spans
+from rag.types import Answer, Citation, Letter, Section
+
+_EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+
+
+@lru_cache(maxsize=1)
+def cues() -> dict[str, re.Pattern]:
+    """What makes a question ask for an overview, and of what (lexicon/overview.tsv)."""
+    rows = [line.split("\t") for line in (LEXICON / "overview.tsv").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    return {name: re.compile(pattern, re.I) for name, pattern in rows}
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # letter / section (a part, an item, or 0 for the work already done) / topic
+    section: str = ""
+    terms: tuple[str, ...] = ()
+
+
+def _part_number(text: str) -> int | None:
+    if m := cues()["part"].search(text):
+        raw = next(g for g in m.groups() if g)
+        raw = str(_EN_NUMBERS.get(raw.lower(), raw))
+        try:
+            return cn_numeral(raw)
+        except (KeyError, IndexError):
+            return None
+    return None
+
+
+def read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
+    """The overview a question asks for, or None when it asks for something narrower."""
+    text = q.text
+    if not cues()["summary"].search(text) or cues()["narrow"].search(text):
+        return None
+    if (n := _part_number(text)) is not None:
+        ids = {s.id for s in letter.sections}
+        return Scope("section", str(n)) if str(n) in ids else None
+    if cues()["done"].search(text):
+        return Scope("section", "0")
+    terms = _topic_terms(q, letter)
+    if not terms:
+        return Scope("letter")
+    # A question that names a part or item by its title gets that part or item.
+    query = " ".join(terms)
+    best, best_share = None, 0.0
+    for s in letter.sections:
+        if s.id == "0" or not s.title:
+            continue
+        share = scorer.overlap(query, s.title)
+        if share > best_share or (share == best_share and best is not None and s.depth < best.depth):
+            best, best_share = s, share
+    if best is not None and best_share >= 0.6:
+        return Scope("section", best.id)
+    if re.search(r"“[^”]+”|《[^》]+》|\"[^\"]+\"", text):
+        return None  # what a named thing contains is the letter's to say, not a topic to gather
+    return Scope("topic", terms=tuple(terms))
+
+
+def _topic_terms(q: Question, letter: Letter) -> list[str]:
+    """The words that say what the overview is about, minus the words that only ask for one."""
+    if q.english:
+        groups = [g for g in translate_groups(q.text) if any(normalize(w) in normalize(letter.source) for w in g)]
+        words = [w for g in groups for w in g if not cues()["frame"].search(w)]
+        return [w for w in words if w in letter.source]
+    return [t for t in q.terms if not cues()["frame"].search(t) and not cues()["letter"].fullmatch(t)]
+
+
+def compose(question: str, resolved: str, scope: Scope, letter: Letter, q: Question, scorer: Scorer) -> Answer | None:
+    if scope.kind == "letter":
+        return _letter_overview(question, resolved, letter, q.english)
+    if scope.kind == "section":
+        return _section_overview(question, resolved, letter, letter.section(scope.section), q.english)
+    return _topic_overview(question, resolved, letter, scope.terms, q, scorer)
+
+
+def _first_sentence(section: Section) -> str:
+    spans_ = sentence_spans(section.text)
+    return section.text[: spans_[0][1]] if spans_ else section.text
+
+
+def _line(section: Section, quote: str) -> tuple[str, Citation]:
+    cite = Citation(section.doc, section.id, section.label, quote)
+    return f"- {quote} {cite.marker()}", cite
+
+
+def _gist_line(letter: Letter, section: Section, english: bool) -> str:
+    """What a section names and counts: its quoted names (“…”, 《…》) and its figures, verbatim."""
+    names = re.findall(r"“[^”]{2,30}”|《[^》]{2,60}》", section.text)
+    items = [f.item for f in figures_of(letter) if f.section == section.id]
+    parts = []
+    if names:
+        parts.append(("Names: " if english else "提到：") + "、".join(dict.fromkeys(names)))
+    if items:
+        parts.append(("Figures: " if english else "数字：") + "；".join(dict.fromkeys(items)))
+    return ("  " + "  \n  ".join(parts)) if parts else ""
+
+
+def _children(letter: Letter, section_id: str) -> list[Section]:
+    """The numbered pieces under a section; under section 0, the paragraphs of work done (0.1 …)."""
+    return [s for s in letter.sections if s.parent == section_id and s.id.startswith(section_id + ".")]
+
+
+def _letter_overview(question: str, resolved: str, letter: Letter, english: bool) -> Answer:
+    m, header = letter.meta, letter.section("0")
+    opening = next((ln for ln in header.text.splitlines() if "收悉" in ln or "答复如下" in ln), header.text.splitlines()[0])
+    head_cite = Citation(letter.doc, "0", header.label, opening)
+    done, parts = _children(letter, "0"), [s for s in letter.sections if s.parent == "0" and s.depth == 0]
+    who = f"{m.addressee}代表" if m.addressee else ""
+    if english:
+        intro = (f"This is the reply {m.doc_number} of {m.signer or 'the department'} to deputy {m.addressee}'s suggestion "
+                 f"《{m.suggestion_title}》. It first reports the work already done ({len(done)} points), then sets out "
+                 f"{len(parts)} parts of next steps.")
+        done_head, parts_head = "**Work already done (results):**", "**Next steps (plans):**"
+    else:
+        intro = (f"这是{m.signer or '来信单位'}对{who}《{m.suggestion_title}》的答复（{m.doc_number}）。"
+                 f"信中先讲已经做的{len(done)}方面工作，再从{len(parts)}个方面部署下一步工作。")
+        done_head, parts_head = "**已经做的工作（实绩）：**", "**下一步工作（计划）：**"
+    lines, cites = [f"{intro}\n\n> {opening} {head_cite.marker()}", done_head], [head_cite]
+    for s in done:
+        line, cite = _line(s, _first_sentence(s))
+        lines.append(line)
+        cites.append(cite)
+    lines.append(parts_head)
+    for s in parts:
+        line, cite = _line(s, _first_sentence(s))
+        lines.append(line)
+        cites.append(cite)
+    return Answer(question, "\n\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:2 + len(done)]) + "\n\n"
+                  + lines[2 + len(done)] + "\n\n" + "\n".join(lines[3 + len(done):]),
+                  True, tuple(cites), "overview", "unknown", resolved, outcome="answered")
+
+
+def _section_overview(question: str, resolved: str, letter: Letter, section: Section, english: bool) -> Answer:
+    children = _children(letter, section.id) if section.id == "0" or section.depth == 0 else []
+    cites: list[Citation] = []
+    if children:
+        heading = _first_sentence(section)
+        if section.id == "0":
+            head = f"**Work already done** — {len(children)} points:" if english else f"**已经做的工作** 共{len(children)}方面："
+        else:
+            head = f"**{heading}** [§{section.id}] — {len(children)} items:" if english else \
+                f"**{heading}** [§{section.id}] 共{len(children)}项："
+        if section.id != "0":
+            cites.append(Citation(section.doc, section.id, section.label, _first_sentence(section)))
+        lines = [head, ""]
+        for child in children:
+            line, cite = _line(child, _first_sentence(child))
+            cites.append(cite)
+            lines.append(line)
+            if gist := _gist_line(letter, child, english):
+                lines.append(gist)
+        status = "result" if section.id == "0" else "target"
+        return Answer(question, "\n".join(lines), True, tuple(cites), "overview", status, resolved, outcome="answered")
+    # An item (or a part without items): its sentences, in order.
+    sentences = [section.text[a:b] for a, b in sentence_spans(section.text)]
+    cite = Citation(section.doc, section.id, section.label, sentences[0] if sentences else section.text)
+    head = f"**{section.label}** [§{section.id}]" + (":" if english else "：")
+    body = "\n".join(f"> {s}" + (f" {cite.marker()}" if i == 0 else "") for i, s in enumerate(sentences))
+    return Answer(question, f"{head}\n\n{body}", True, (cite,), "overview", "unknown", resolved, outcome="answered")
+
+
+def _topic_overview(question: str, resolved: str, letter: Letter, terms: tuple[str, ...], q: Question,
+                    scorer: Scorer, max_sections: int = 6) -> Answer | None:
+    """Every section that speaks of the topic, with the sentences that do, in the letter's order."""
+    forms = {t: [t, *alternatives(t)] for t in terms}
+    weights = {t: scorer.weight(bigrams(t)) or 1.0 for t in terms}
+    hits = []
+    for s in letter.sections:
+        if s.id == "0" or (s.depth == 0 and _children(letter, s.id)):
+            continue  # headings are covered by their items; section 0 is the frame of the letter
+        sentences = [s.text[a:b] for a, b in sentence_spans(s.text)]
+        found = [(sent, sum(weights[t] for t, alts in forms.items() if any(a in sent for a in alts))) for sent in sentences]
+        found = [(sent, w) for sent, w in found if w > 0 and len(sent) > len(s.title) + 4]
+        if found:
+            hits.append((max(w for _, w in found), s, [sent for sent, _ in found]))
+    if not hits:
+        return None
+    top = max(w for w, _, _ in hits)
+    chosen = sorted((h for h in hits if h[0] >= 0.6 * top), key=lambda h: -h[0])[:max_sections]
+    chosen.sort(key=lambda h: tuple(int(p) for p in h[1].id.split(".")))
+    topic = "、".join(terms[:3])
+    head = (f"The letter speaks of {topic} in {len(chosen)} places:" if q.english
+            else f"信中涉及“{topic}”的内容有{len(chosen)}处：")
+    lines, cites = [head, ""], []
+    for _, s, sentences in chosen:
+        cite = Citation(s.doc, s.id, s.label, sentences[0])
+        cites.append(cite)
+        lines.append(f"- **{s.label}** {cite.marker()}")
+        lines.extend(f"  > {sent}" for sent in sentences[:3])
+    return Answer(question, "\n".join(lines), True, tuple(cites), "overview", "unknown", resolved, outcome="answered")
