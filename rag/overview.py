@@ -58,7 +58,8 @@ def read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
         return Scope("section", "0")
     terms = _topic_terms(q, letter)
     if not terms:
-        return Scope("letter")
+        # the whole letter only when the question names it; a bare "做什么工作" has lost its subject
+        return Scope("letter") if cues()["letter"].search(text) else None
     # A question that names a part or item by its title gets that part or item.
     query = " ".join(terms)
     best, best_share = None, 0.0
