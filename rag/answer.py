@@ -16,7 +16,7 @@ from pathlib import Path
 from rag import overview
 from rag.figures import FIGURE, figures_of, section_status, sentence_status
 from rag.match import Candidate, FigureMatcher, parent_title
-from rag.questions import ANSWER_TYPE_WORDS, LEXICON, Question, analyze, segmenter
+from rag.questions import ANSWER_TYPE_WORDS, LEXICON, UNIT_GROUPS, Question, analyze, intent_of, segmenter
 from rag.retrieve import Retrieval, translate_terms
 from rag.scoring import Scorer, bigrams
 from rag.settings import Settings
@@ -173,27 +173,56 @@ class AnswerBuilder:
         return Answer(question, text, True, (cite,), "figure", f.status, resolved)
 
     def _verify_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
-        """A question that quotes a figure: find where the letter states it and say what it is; if the
-        letter states another figure for the same thing, say so and show that one."""
-        quoted = [FIGURE.fullmatch(t) for t in q.figures]
-        want = {(float(m["num"]), m["unit"]) for m in quoted if m}
-        best = None
-        for e in evidence:
-            for f in figures_of(self.letters[e.section.doc]):
-                if f.section != e.section.id or (f.value, f.unit) not in want:
-                    continue
-                score = self.scorer.overlap(" ".join(q.terms), f.sentence) + 0.1 / (1 + e.rank)
-                if best is None or score > best[0]:
-                    best = (score, f)
-        if best is not None:
-            return self._render_figure(question, resolved, q, best[1])
-        other = self._figure_answer(question, resolved, q, evidence, retrieval)
-        if other is None:
+        """A check ("是37个吗？", "…200家，对吧？"): find the subject first, as if the question asked for
+        its figure, then say 对 or 不对 with the letter's figure. The quoted figure never picks the subject."""
+        quoted = [_quoted_number(t) for t in q.figures]
+        quoted = [x for x in quoted if x]
+        if not quoted:
             return self._passage_answer(question, resolved, q, evidence, retrieval)
+        letter = self.letters[evidence[0].section.doc] if evidence else next(iter(self.letters.values()))
+        signed_year = letter.meta.signed.year if letter.meta.signed else None
+        subject = analyze(_as_figure_question(q.text, q.figures, q.english), letter.source, signed_year,
+                          self.cache_dir, ambient=letter.meta.signer)
+        subject.kind = "figure"
+        units = {u for _, u in quoted if u}
+        if units:
+            subject.unit_group = next((g for g, members in UNIT_GROUPS.items() if units & members), subject.unit_group)
+            subject.unit_strict = True
+        strict = self.matcher.match(subject, evidence, retrieval)
+        # The year or the plan/result may be what is being checked ("…是2018年的计划吗？"): among the
+        # figures of the subject, regardless of time, the one with the quoted value is the one meant.
+        loose = self.matcher.match(replace(subject, years=[], intent=None), evidence, retrieval) \
+            if subject.years or subject.intent else strict
+        top = loose.full[0][0] if loose.full else 0.0
+        valued = [f for score, f in loose.full if score >= top - 1.0
+                  and any(value == f.value and (not unit or unit == f.unit) for value, unit in quoted)]
+        if valued:
+            f = valued[0]
+        elif strict.full or loose.full:
+            f = (strict.full or loose.full)[0][1]
+        else:
+            near = strict.near or loose.near
+            return self._closest_figure(question, resolved, q, near[0]) if near else None
+        value_ok = any(value == f.value and (not unit or unit == f.unit) for value, unit in quoted)
+        # what the question asserts of the figure's time: a year, or plan versus result
+        claimed = intent_of(q.text) if not q.years else ("result" if signed_year and max(q.years) < signed_year else "target")
+        tense_ok = not claimed or f.status in (claimed, "unknown")
+        year_ok = not q.years or self.matcher.year_fits(f, q.years)
+        shown = self._render_figure(question, resolved, q, f)
         said = "、".join(q.figures)
-        note = (f"The letter does not say {said}; it says:\n\n" if q.english
-                else f"信中写的不是“{said}”，而是：\n\n")
-        return replace(other, answer=note + other.answer)
+        wrong = []
+        if not value_ok:
+            wrong.append(f"the letter says {f.text}, not {said}" if q.english else f"信中写的是{f.text}，不是{said}")
+        if not (tense_ok and year_ok):
+            status = (_STATUS_EN if q.english else _STATUS_ZH).get(f.status, "").format(year=signed_year or "")
+            wrong.append(f"it is {status}" if q.english else f"这是{status}")
+        if q.english:
+            verdict = "**Yes.** " if not wrong else "**No** — " + "; ".join(wrong) + ". "
+        else:
+            verdict = "**对**。" if not wrong else "**不对**：" + "；".join(wrong) + "。"
+        if not wrong and f.qualifier in ("以上", "以下", "左右", "余") and f.qualifier not in said:
+            verdict += (f"(The letter says {f.text}.) " if q.english else f"（信中写的是“{f.text}”。）")
+        return replace(shown, answer=verdict + "\n\n" + shown.answer, kind="check")
 
     def _best_sentences(self, q: Question, evidence: list[Chunk], retrieval: Retrieval, n: int = 1):
         scored = []
@@ -388,6 +417,37 @@ class AnswerBuilder:
                 text += f"最接近的是“{closest.label}” [§{closest.id}]。"
         return Answer(question, text, False, (), "not_found", "unknown", resolved, closest.id if closest else None,
                       outcome="not_found")
+
+
+_BARE_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|percent)?")
+_CHECK_TAIL = re.compile(r"[，,]?\s*(?:我没记错吧|没记错吧|没错吧|对不对|对吧|是不是|是吗|是这样吗|吗|吧|呢|right|correct|isn't it|is that right)?[？?。!！\s]*$", re.I)
+
+
+def _quoted_number(text: str) -> tuple[float, str] | None:
+    """A figure quoted in a question: (value, unit), unit "" when the question gives none (English)."""
+    if m := FIGURE.fullmatch(text):
+        return float(m["num"]), m["unit"]
+    if m := _BARE_NUMBER.fullmatch(text.strip()):
+        return float(m[1]), "%" if m[2] else ""
+    return None
+
+
+def _as_figure_question(text: str, figures: list[str], english: bool) -> str:
+    """The check as the figure question it checks: "是37个吗" → "是多少个"."""
+    for figure in figures:
+        m = FIGURE.fullmatch(figure)
+        ask = ("how many" if english else "多少" + (m["unit"] if m and m["unit"] not in "%" else "")) if m or english else "多少"
+        if m and m["lead"]:
+            ask = m["lead"] + ask
+        at = text.find(figure)
+        if at < 0:
+            continue
+        rest = text[at + len(figure):]
+        # "…立项1510项是2018年的计划吗": what follows the figure asserts, it does not name the thing
+        if re.match(r"\s*(?:[，,。？?！!]|是|吗|吧|对|没|这|那|了|呢|is\b|are\b|right|correct)", rest, re.I):
+            rest = ""
+        text = text[:at] + ask + rest
+    return _CHECK_TAIL.sub("", text) or text
 
 
 _DIFFERS_ZH = {"year": "年份不同", "status": "计划与实绩不同", "level": "级别不同"}

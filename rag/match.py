@@ -125,7 +125,7 @@ class FigureMatcher:
                 named = sum(len(p) for p in q.anchors if p in own)
                 score += 0.25 * max((len(p) for p in q.anchors if p in local), default=0)
                 differs = []
-                if q.years and not self._year_fits(f, q.years, e.section):
+                if q.years and not self.year_fits(f, q.years):
                     differs.append("year")
                 if q.intent and not q.years and f.status not in (q.intent, "unknown"):
                     differs.append("status")
@@ -185,7 +185,7 @@ class FigureMatcher:
             return f.item
         return _lead_words(f.clause.split("、")[0]) + f.item
 
-    def _year_fits(self, f: Figure, years: list[int], section: Section) -> bool:
+    def year_fits(self, f: Figure, years: list[int]) -> bool:
         """The figure's sentence must state the year asked; a plan with no year is for the letter's year."""
         stated = [int(y) for y in re.findall(r"(?<![\d〔])((?:19|20)\d{2})(?=年)", f.sentence)] + plan_years(f.sentence)
         if stated:

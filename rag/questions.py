@@ -48,6 +48,16 @@ _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几�
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
 _FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次)数[？?]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
                          r"what(?:'s| is| was| are) the (?:[\w-]+ ){0,3}(?:number|amount|target|rate|goal|figure|count)|\brate\b|percent", re.I)
+# An English yes/no question that quotes a number checks it ("Is the target 150?").
+_YES_NO_EN = re.compile(r"^(?:is|are|was|were|did|does|do|has|have|will|would|can|so)\b", re.I)
+
+
+def _english_numbers(text: str) -> list[str]:
+    """Numbers an English question quotes, years aside."""
+    return [m[0] for m in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?\s*(?:%|percent)?", text)
+            if not re.fullmatch(r"(?:19|20)\d{2}", m[0].strip())]
+
+
 _COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项类样种条家位名点大块部分方面]*$")
 
 
@@ -156,7 +166,8 @@ def _drop_trailing_verbs(phrase: str) -> str:
 
 
 def years_of(question: str, signed_year: int | None) -> list[int]:
-    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)(?=\s*年|\D|$)", question)]
+    # a year, not a count of four digits (2000项以上)
+    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)(?=\s*年|[^\d项个家名次万亿元%％人件所条倍台套]|$)", question)]
     years.extend(plan_years(question))
     # "17年新批…" is 2017; "10年以上", "3年来" are durations
     years.extend(2000 + int(y) for y in re.findall(r"(?<![\d.])(\d{2})年(?!以上|以下|来|内|间|后|前|左右|多)", question))
@@ -219,6 +230,8 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         kind = "when"
     elif figures and not _FIGURE_ASK.search(core) and not _LIST.search(core):
         kind = "verify"
+    elif english and _YES_NO_EN.match(core) and (bare := _english_numbers(core)):
+        kind, figures = "verify", bare
     elif _FIGURE_ASK.search(core) and not re.search(r"分别|哪几类|哪些", core):
         kind = "figure"
     elif _PLACE.search(core):
