@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from rag import overview
-from rag.figures import FIGURE, figures_of, section_status, sentence_status
+from rag import compare, overview
+from rag.figures import FIGURE, section_status, sentence_status
 from rag.match import Candidate, FigureMatcher, parent_title
 from rag.questions import ANSWER_TYPE_WORDS, LEXICON, UNIT_GROUPS, Question, analyze, intent_of, segmenter
 from rag.retrieve import Retrieval, translate_terms
@@ -33,9 +33,11 @@ _STATUS_EN = {"target": "a {year} target (plan)", "result": "a reported result (
 class AnswerBuilder:
     mode = "extractive"
 
-    def __init__(self, letters: Sequence[Letter], cache_dir: Path | None = None):
+    def __init__(self, letters: Sequence[Letter], cache_dir: Path | None = None,
+                 retrieve: Callable[[str], Retrieval] | None = None):
         self.letters = {letter.doc: letter for letter in letters}
         self.cache_dir = cache_dir
+        self.retrieve = retrieve  # ranks the sections for a sub-question (one side of a comparison)
         self.meta_rules = [
             (field, re.compile(pattern, re.I))
             for field, pattern in (
@@ -47,8 +49,9 @@ class AnswerBuilder:
         self.matcher = FigureMatcher(self.letters, self.scorer, cache_dir)
 
     @classmethod
-    def from_settings(cls, settings: Settings, letters: Sequence[Letter]) -> AnswerBuilder:
-        builder = cls(letters, cache_dir=settings.data_dir / "jieba")
+    def from_settings(cls, settings: Settings, letters: Sequence[Letter],
+                      retrieve: Callable[[str], Retrieval] | None = None) -> AnswerBuilder:
+        builder = cls(letters, cache_dir=settings.data_dir / "jieba", retrieve=retrieve)
         if settings.uses_llm:
             from rag.llm import LLMAnswerBuilder
 
@@ -72,6 +75,8 @@ class AnswerBuilder:
         if (scope := overview.read_scope(q, letter, self.scorer)) and (
                 summary := overview.compose(question, resolved, scope, letter, q, self.scorer)):
             return summary
+        if computed := compare.compose(self, question, resolved, q, retrieval):
+            return computed
         if q.unknown_names or (q.unknown and q.kind in {"passage", "person", "when", "place", "agent"}):
             # Words the letter never uses decide only where no finer evidence check follows;
             # figure and list answers are held to their own clause instead.
@@ -147,6 +152,21 @@ class AnswerBuilder:
             return self._closest_figure(question, resolved, q, match.near[0])
         return None
 
+    def figure_for(self, text: str, q: Question, retrieval: Retrieval) -> Figure | None:
+        """The figure a sub-question asks for (one side of a comparison), or None."""
+        letter = next(iter(self.letters.values()))
+        signed = letter.meta.signed.year if letter.meta.signed else None
+        sub = analyze(text, letter.source, signed, self.cache_dir, ambient=letter.meta.signer)
+        sub.kind = "figure"
+        ranked = self.retrieve(text) if self.retrieve else retrieval
+        match = self.matcher.match(sub, self._evidence(ranked), ranked)
+        return match.full[0][1] if match.full else None
+
+    def status_words(self, f: Figure, english: bool) -> str:
+        letter = self.letters[f.doc]
+        year = letter.meta.signed.year if letter.meta.signed else ""
+        return (_STATUS_EN if english else _STATUS_ZH).get(f.status, "").format(year=year)
+
     def _closest_figure(self, question, resolved, q: Question, near: Candidate) -> Answer:
         """The letter has a figure of the thing asked about, but not with a qualifier the question
         states: show it as the closest, never as the answer."""
@@ -162,8 +182,7 @@ class AnswerBuilder:
         letter = self.letters[f.doc]
         section = letter.section(f.section)
         cite = Citation(f.doc, f.section, section.label, f.sentence)
-        year = letter.meta.signed.year if letter.meta.signed else ""  # a reply plans for the year it is signed
-        status_line = (_STATUS_EN if q.english else _STATUS_ZH).get(f.status, "").format(year=year)
+        status_line = self.status_words(f, q.english)  # a reply plans for the year it is signed
         what = f.item  # verbatim: shown text is never stitched together
         if q.english:
             head = f"**{f.text}** — {what}" + (f"; {status_line}." if status_line else ".")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from rag.answer import AnswerBuilder
+from rag.compare import is_comparison_text
 from rag.figures import figures_of
 from rag.followup import resolve_followup, split_compound
 from rag.index import IndexReport, LetterIndex, Progress
@@ -59,7 +60,8 @@ class Engine:
         Raises rag.validate.BadQuestion for input that is not a question (empty, too long, control bytes).
         """
         question = clean_question(question, self.settings)
-        parts = split_compound(strip_markup(question) or question)
+        # "A和B哪个多，多几个" is one comparison, not two questions
+        parts = [question] if is_comparison_text(question) else split_compound(strip_markup(question) or question)
         if len(parts) == 1:
             return self._ask_one(question, history)
         # "A是多少？B又是多少？": each part answered in turn, later parts leaning on earlier ones.
@@ -111,5 +113,5 @@ def load_engine(settings: Settings, progress: Progress | None = None) -> Engine:
     index = LetterIndex(settings)
     report = index.ensure(progress=progress)
     retriever = make_retriever(index, k=settings.top_k)
-    builder = AnswerBuilder.from_settings(settings, index.letters)
+    builder = AnswerBuilder.from_settings(settings, index.letters, retrieve=retriever.rank)
     return Engine(settings, index, retriever, builder, report, time.perf_counter() - started)

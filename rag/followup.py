@@ -45,8 +45,10 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
         return _with_time(base, fragment)
     if not QUESTION_WORD.search(fragment):
         # A bare noun phrase: ask the previous question about it instead.
-        if subject and subject in base:
-            return base.replace(subject, fragment, 1)
+        # the head of the thing asked about gives way; what narrows it (验收挂牌的) stays
+        head = subject.rpartition("的")[2] if len(subject.rpartition("的")[2]) >= 2 else subject
+        if head and head in base:
+            return base.replace(head, fragment, 1)
         return fragment + "，" + base
     # A question of its own that leans on the previous one for its subject and time.
     if not counted_phrase(fragment) and subject:

@@ -1,0 +1,158 @@
+"""Comparisons and aggregates computed from the letter's figures: which of two is larger, which
+figures share a value, how many figures of a kind there are. Every figure shown is cited."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from rag.figures import FIGURE, figures_of
+from rag.followup import resolve_followup
+from rag.questions import UNIT_GROUPS, Question, counted_phrase, segmenter
+from rag.types import Answer, Citation, Figure, Turn
+
+if TYPE_CHECKING:
+    from rag.answer import AnswerBuilder
+    from rag.retrieve import Retrieval
+
+# "A和B哪个多", "比2017年多还是少", "相差多少", "Which is larger, A or B?"
+_COMPARE = re.compile(
+    r"哪(?:个|类|一个|一类|项|一项)?(?:更|比较)?(?:多|少|大|小|高|低)|多还是少|大还是小|高还是低|(?:多|少)了?几个|相差|差(?:了)?多少|差距"
+    r"|比.{1,30}?(?:多|少|高|低|大|小)(?:吗|呢|多少|几)?|相比|对比|比较"
+    r"|\b(?:more|fewer|less|larger|bigger|higher|lower|greater|smaller)\b.{0,40}\b(?:than|or)\b|\bcompare|\bwhich is (?:larger|bigger|higher|more)",
+    re.I,
+)
+_CONNECTOR = re.compile(r"和|与|跟|同|还是|相比|对比|比|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|compared (?:with|to)", re.I)
+# "哪些指标是120家", "哪两项都是增长15%": the figures that share a quoted value
+_WHICH = re.compile(r"哪些|哪几|哪两|哪[一二三四五六七八九十]|什么指标|\bwhich\b|\bwhat\b", re.I)
+# "带“以上”的目标一共几项": figures counted by a qualifier
+_QUALIFIER_ASK = re.compile(r"[“\"'‘](以上|达到|增长)[”\"'’](?:的)?(?:目标|指标|数字)?.{0,8}(?:几|多少|how many)|(?:几|多少)(?:项|个)[^，,？?]{0,8}[“\"'‘](以上|达到|增长)[”\"'’]")
+
+
+@dataclass(frozen=True)
+class Side:
+    question: str
+    figure: Figure
+
+
+def is_comparison_text(text: str) -> bool:
+    return bool(_COMPARE.search(text))
+
+
+def compose(builder: AnswerBuilder, question: str, resolved: str, q: Question, retrieval: Retrieval) -> Answer | None:
+    which = _WHICH.search(q.text)
+    if which and q.figures and q.text.find(q.figures[0]) > which.start() and not _COMPARE.search(q.text):
+        return _same_value(builder, question, resolved, q)
+    if m := _QUALIFIER_ASK.search(q.text):
+        return _by_qualifier(builder, question, resolved, q, m[1] or m[2])
+    if _COMPARE.search(q.text):
+        return _pair(builder, question, resolved, q, retrieval)
+    return None
+
+
+def _quote_line(builder: AnswerBuilder, f: Figure) -> tuple[str, Citation]:
+    section = builder.letters[f.doc].section(f.section)
+    cite = Citation(f.doc, f.section, section.label, f.sentence)
+    return f"> {f.sentence} {cite.marker()}", cite
+
+
+def _listing(builder: AnswerBuilder, question, resolved, q: Question, head: str, figures: list[Figure]) -> Answer:
+    lines, cites = [head, ""], []
+    for f in figures:
+        status = builder.status_words(f, q.english)
+        lines.append(f"- **{f.text}**（{f.item}）" + (f"——{status}" if status else ""))
+        quote, cite = _quote_line(builder, f)
+        lines.append("  " + quote)
+        cites.append(cite)
+    return Answer(question, "\n".join(lines), True, tuple(dict.fromkeys(cites)), "compare", "unknown", resolved,
+                  outcome="answered")
+
+
+def _same_value(builder: AnswerBuilder, question, resolved, q: Question) -> Answer | None:
+    wanted = [m for t in q.figures if (m := FIGURE.fullmatch(t))]
+    if not wanted:
+        return None
+    same = [f for letter in builder.letters.values() for f in figures_of(letter)
+            if any(f.value == float(m["num"]) and f.unit == m["unit"] and (not m["lead"] or m["lead"] in f.text)
+                   for m in wanted)]
+    if not same:
+        return None
+    said = "、".join(q.figures)
+    head = (f"{len(same)} figures of the letter are {said}:" if q.english else f"信中数值为“{said}”的有{len(same)}项：")
+    return _listing(builder, question, resolved, q, head, same)
+
+
+def _by_qualifier(builder: AnswerBuilder, question, resolved, q: Question, qualifier: str) -> Answer | None:
+    intent = q.intent or "target"
+    found = [f for letter in builder.letters.values() for f in figures_of(letter)
+             if qualifier in f.text and f.status == intent]
+    if not found:
+        return None
+    kind = {"target": "目标", "result": "实绩"}[intent]
+    head = (f"The letter states {len(found)} {'targets' if intent == 'target' else 'results'} with “{qualifier}”:" if q.english
+            else f"信中带“{qualifier}”的{kind}共{len(found)}项：")
+    return _listing(builder, question, resolved, q, head, found)
+
+
+def _subjects(text: str) -> tuple[str, str] | None:
+    """The two things compared: "2017年新批的工程技术研究中心和工程研究中心，哪个更多" → both halves;
+    "A比B多还是少" → A, B."""
+    core = _THAN.sub(lambda m: "比" + m[1], text)  # "比2017年新批的多还是少" → "比2017年新批的"
+    core = _COMPARE.sub("", core)
+    core = re.sub(r"[，,]?\s*(?:哪(?:个|类|一个|项)?|which(?: one)?|多几个|多少)?\s*[？?。！!]*$", "", core.strip(), flags=re.I)
+    m = _CONNECTOR.search(core)
+    if not m:
+        return None
+    left, right = core[: m.start()].strip(" ，,的"), core[m.end():].strip(" ，,的")
+    return (left, right) if left and right else None
+
+
+_THAN = re.compile(r"比(.{1,30}?)(?:更)?(?:多|少|高|低|大|小)(?:了)?(?:还是(?:多|少|高|低|大|小))?(?:吗|呢|多少|几个?)?")
+
+
+def _second_question(first: str, right: str, english: bool) -> str:
+    """The other side as a question of its own, borrowing what the first side says and it does not:
+    a bare thing takes the first side's frame (工程研究中心 → 2017年新批的工程研究中心有多少);
+    a bare time or act takes its thing (2017年新批的 → 2017年新批的省级重点实验室有多少)."""
+    if english or any(w.flag[:1] in {"n", "j"} or w.flag == "vn" for w in segmenter().cut(re.sub(r"(?:19|20)\d{2}年?", "", right))):
+        base = Answer(first, "", True, resolved_question=first)
+        return resolve_followup(right, [Turn(first, base)], force=True)
+    thing = counted_phrase(first).rpartition("的")[2]
+    return f"{right}的{thing}有多少"
+
+
+def _pair(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Retrieval) -> Answer | None:
+    halves = _subjects(q.text)
+    if not halves:
+        return None
+    left, right = halves
+    first = left if re.search(r"多少|几|how many|how much", left, re.I) else left + ("有多少" if not q.english else " how many")
+    second = _second_question(first, right, q.english)
+    sides = []
+    for sub in (first, second):
+        f = builder.figure_for(sub, q, retrieval)
+        if f is None:
+            return None
+        sides.append(Side(sub, f))
+    a, b = sides[0].figure, sides[1].figure
+    if a == b:
+        return None
+    comparable = any(a.unit in g and b.unit in g for g in UNIT_GROUPS.values())
+    if not comparable:
+        head = (f"The two figures are in different units and cannot be compared directly: {a.text} and {b.text}."
+                if q.english else f"两个数字单位不同，不能直接比较：{a.text}，{b.text}。")
+    elif a.value == b.value:
+        head = f"**Equal**: both are {a.text}." if q.english else f"**两者相等**：都是{a.text}。"
+    else:
+        big, small = (a, b) if a.value > b.value else (b, a)
+        diff = _number(big.value - small.value)
+        unit = big.unit if big.unit != "%" else "个百分点"
+        head = (f"**{big.text}** ({big.item}) is more than **{small.text}** ({small.item}), by {diff}." if q.english
+                else f"**{big.text}**（{big.item}）比**{small.text}**（{small.item}）多{diff}{unit}。")
+    return replace(_listing(builder, question, resolved, q, head, [a, b]), kind="compare")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
