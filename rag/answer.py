@@ -279,7 +279,41 @@ class AnswerBuilder:
         intro = "The letter says:" if q.english else "信中写道："
         return Answer(question, intro + "\n\n" + "\n>\n".join(lines), True, tuple(citations), "passage", "unknown", resolved)
 
+    def _documents_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
+        """Which documents: every 《…》 the best evidence names, in the letter's order, each with the
+        文号 written after it; when the question names the kind (三年行动计划), only names of that kind."""
+        asked = _ASKED_DOCUMENT.search(q.text)
+        if not asked:
+            return None
+        kind = asked[1]
+        kind_in_names = any(kind in name for e in evidence for name in _NAMED_DOC.findall(e.section.text))
+        found: list[tuple[str, Section, str]] = []
+        for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=4):
+            if not self._coverage_ok(q, sent, 0.4, section):
+                continue
+            pool = [section.text[a:b] for a, b in sentence_spans(section.text)] if kind_in_names else [sent]
+            for text in pool:
+                names = [m for m in _NAMED_DOC.finditer(text) if not kind_in_names or kind in m[0]]
+                # "要修订哪些办法": of the names, those in the clause of the act asked about, if it is there
+                acted = [m for m in names if any(v in _clause_at(text, m.start()) for v in q.verbs)]
+                for m in acted or names:
+                    number = DOC_NUMBER.match(text[m.end():].lstrip("(（"))
+                    name = m[0] + (f"（{number[0]}）" if number else "")
+                    if all(name != n for n, _, _ in found):
+                        found.append((name, section, text))
+            if found:
+                break
+        if not found:
+            return None
+        cites = tuple(dict.fromkeys(Citation(s.doc, s.id, s.label, sent) for _, s, sent in found))
+        head = (f"The letter names {len(found)}:" if q.english else f"信中提到{len(found)}份：")
+        lines = [head, "", *(f"- {name}" for name, _, _ in found), ""]
+        lines.extend(f"> {c.quote} {c.marker()}" for c in cites)
+        return Answer(question, "\n".join(lines), True, cites, "list", self._status_of(found[0][1], found[0][2]), resolved)
+
     def _list_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
+        if documents := self._documents_answer(question, resolved, q, evidence, retrieval):
+            return documents
         # A question about a whole part ("…这一部分包括哪几项") lists the part's items.
         query = self._query_text(q)
         for e in evidence[:3]:
@@ -467,6 +501,18 @@ def _as_figure_question(text: str, figures: list[str], english: bool) -> str:
             rest = ""
         text = text[:at] + ask + rest
     return _CHECK_TAIL.sub("", text) or text
+
+
+# "哪些文件", "哪几个三年行动计划": the kind of document asked for (what a 《…》 name ends in)
+_ASKED_DOCUMENT = re.compile(r"(?:哪些|哪几[个份部项]?|什么|哪[一二三四五六七八九十两][个份部项]?)([\u4e00-\u9fff]{0,8}?(?:文件|政策|办法|规定|方案|意见|计划|规划|规则|细则|通知|条例))|\b(?:which|what) (documents?|policies|regulations|plans|measures)\b")
+_NAMED_DOC = re.compile(r"《[^》]{2,60}》")
+
+
+def _clause_at(text: str, pos: int) -> str:
+    for a, b in clause_spans(text):
+        if a <= pos < b:
+            return text[a:b]
+    return text
 
 
 _DIFFERS_ZH = {"year": "年份不同", "status": "计划与实绩不同", "level": "级别不同"}

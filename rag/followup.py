@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.questions import QUESTION_WORD, counted_phrase, segmenter
+from rag.questions import ANSWER_TYPE_WORDS, QUESTION_WORD, counted_phrase, segmenter
 from rag.types import Turn
 
 _LEAD = re.compile(r"^(?:那么|那|还有|另外|再问一下|and\s+|what about\s+|how about\s+)[，,\s]*", re.I)
@@ -23,6 +23,19 @@ def is_followup(question: str) -> bool:
         return True
     bare = _TAIL.sub("", q)
     return len(bare) <= 10 and not _TIME.search(bare) and not re.search(r"[A-Za-z]", bare) and not _named(bare)
+
+
+def _topic_of(question: str) -> str:
+    """What the question is about, as the noun phrase of its last clause before the asking word:
+    科技军民融合创新计划 in "科技军民融合创新计划每年安排多少专项资金"."""
+    before = re.split(r"多少|几|哪|什么|谁", question, maxsplit=1)[0]
+    before = re.split(r"[，,；;。？?]", before)[-1]
+    words = [(w.word, w.flag) for w in segmenter().cut(before)]
+    while words and (words[-1][1][:1] in {"v", "d", "u", "p", "c", "r", "y", "q", "m", "f", "t"} or words[-1][0] in "是从在于由的被要将有")\
+            and words[-1][1] != "vn":
+        words.pop()
+    nouns = [w for w, f in words if len(w) >= 2 and (f[:1] in {"n", "j"} or f in {"vn", "nz", "l"}) and w not in ANSWER_TYPE_WORDS]
+    return "".join(w for w, _ in words) if nouns else ""
 
 
 def _named(text: str) -> bool:
@@ -53,6 +66,9 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
     # A question of its own that leans on the previous one for its subject and time.
     if not counted_phrase(fragment) and subject:
         fragment = fragment + subject
+    elif force and (topic := _topic_of(base)) and topic not in fragment:
+        # the later half of "X每年安排多少资金、支持多少个项目" is about X too
+        fragment = topic + fragment
     elif not force and not _LEAD.match(question.strip()) and not re.search(r"呢[？?]?$", question.strip()):
         # Unmarked and short: keep the previous question's topic (what it asked about, before 多少).
         topic = re.split(r"多少|几", base, maxsplit=1)[0].strip("，, ")
@@ -90,14 +106,14 @@ def split_compound(question: str) -> list[str]:
     pieces = [p for p in re.split(r"[？?；;。！!]", question) if p.strip()]
     clauses: list[str] = []
     for piece in pieces:
-        parts = re.split(r"[，,]", piece)
+        parts = re.split(r"([，,、])", piece)  # separators kept, to put back what is not split
         current = parts[0]
-        for part in parts[1:]:
-            if _ASKS.search(current) and _ASKS.search(part):
+        for sep, part in zip(parts[1::2], parts[2::2]):
+            if _ASKS.search(current) and _ASKS.search(part) and not (sep == "、" and _INSTRUCTION.match(current.strip())):
                 clauses.append(current)
                 current = part
             else:
-                current += "，" + part
+                current += sep + part
         clauses.append(current)
     asking = [i for i, c in enumerate(clauses) if _ASKS.search(c) and not _INSTRUCTION.match(c.strip())]
     if len(asking) < 2:
