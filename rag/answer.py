@@ -259,10 +259,11 @@ class AnswerBuilder:
         return scored[:n]
 
     def _coverage_ok(self, q: Question, sentence: str, share: float = 0.45, section: Section | None = None) -> bool:
-        """Enough of the question's words are in the sentence (read with its section's heading)."""
-        if q.english:
-            return True
+        """Enough of the question's words are in the sentence (read with its section's heading); for
+        English, some of the terms the glossary renders."""
         context = sentence + (section.title + parent_title(self.letters, section) if section else "")
+        if q.english:
+            return self.scorer.relevance(q, context) >= share / 3
         return self.scorer.overlap(" ".join(q.terms), context) >= share
 
     def _passage_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.figures import FIGURE  # one figure grammar for letter and question
-from rag.retrieve import glossary, untranslated_words
+from rag.retrieve import glossary, translate_groups, untranslated_words
 from rag.text import is_english, normalize, plan_years
 
 LEXICON = Path(__file__).with_name("lexicon")
@@ -282,6 +282,11 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         untranslated = set(untranslated_words(text))
         capitalised = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+)\b", text)
         unknown_names = list(unknown) + [w for w in capitalised if w.lower() in untranslated]
+        # A term the glossary renders only into words the letter never writes (patents → 专利).
+        folded = normalize(letter_text)
+        absent = [group[0] for group in translate_groups(text) if not any(normalize(alt) in folded for alt in group)]
+        unknown += absent
+        unknown_names += absent
         # names the glossary does render (German → 德国) must then be found by the evidence
         names = [group for w in capitalised if w.lower() not in untranslated
                  for en, group in glossary() if en == w.lower() and set(group) & set(places())
