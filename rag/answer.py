@@ -17,7 +17,7 @@ from rag import compare, overview
 from rag.figures import FIGURE, section_status, sentence_status
 from rag.match import Candidate, FigureMatcher, parent_title
 from rag.questions import ANSWER_TYPE_WORDS, LEXICON, UNIT_GROUPS, Question, analyze, intent_of, segmenter
-from rag.retrieve import Retrieval, translate_terms
+from rag.retrieve import Retrieval, translate_groups, translate_terms
 from rag.scoring import Scorer, bigrams
 from rag.settings import Settings
 from rag.structure import DOC_NUMBER
@@ -72,6 +72,8 @@ class AnswerBuilder:
 
         if meta := self._meta_answer(question, resolved, q, letter):
             return meta
+        if not q.terms and not q.figures and not q.years and not (q.english and translate_groups(q.text)):
+            return self._no_question(question, resolved, q)
         if (scope := overview.read_scope(q, letter, self.scorer)) and (
                 summary := overview.compose(question, resolved, scope, letter, q, self.scorer)):
             return summary
@@ -458,6 +460,12 @@ class AnswerBuilder:
                 cite = Citation(section.doc, section.id, section.label, sent)
                 return Answer(question, f"**{new[0]}**\n\n> {sent} {cite.marker()}", True, (cite,), "fact", "result", resolved)
         return None
+
+    def _no_question(self, question, resolved, q: Question) -> Answer:
+        """Markup, symbols or noise: nothing to look up, so no section is offered as the closest."""
+        text = (f"{NOT_FOUND} — there is no question here the letter could answer (only symbols or markup)."
+                if q.english else f"{NOT_FOUND}：输入里没有可以在信中查找的问题（只有符号或标记）。")
+        return Answer(question, text, False, (), "not_found", "unknown", resolved, None, outcome="not_found")
 
     def _not_found(self, question, resolved, q: Question, closest: Section | None, why: str) -> Answer:
         log.debug("not found (%s): %r", why, resolved)

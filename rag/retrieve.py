@@ -18,17 +18,21 @@ from rag.index import LetterIndex
 from rag.text import char_ngrams, is_english, normalize
 
 GLOSSARY_PATH = Path(__file__).with_name("glossary.tsv")
+LETTER_GLOSSARY_PATH = Path(__file__).with_name("lexicon") / "glossary_letter.tsv"
 _NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|人次|个|家|项|名|次|件|所|条|人)?")
 
 
 @lru_cache(maxsize=1)
 def glossary() -> list[tuple[str, list[str]]]:
-    rows = []
-    for line in GLOSSARY_PATH.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            en, zh = line.split("\t")
-            rows.append((en.strip().lower(), zh.strip().split("|")))
-    return sorted(rows, key=lambda r: -len(r[0]))  # longest phrase first
+    """English term → the Chinese words for it: the curated policy glossary first, then the
+    renderings of the letter's own terms (lexicon/glossary_letter.tsv) for terms it lacks."""
+    rows: dict[str, list[str]] = {}
+    for path in (GLOSSARY_PATH, LETTER_GLOSSARY_PATH):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                en, zh = line.split("\t")
+                rows.setdefault(en.strip().lower(), zh.strip().split("|"))
+    return sorted(rows.items(), key=lambda r: -len(r[0]))  # longest phrase first
 
 
 def translate_groups(question: str) -> list[list[str]]:
