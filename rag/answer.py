@@ -17,6 +17,7 @@ from rag import compare, overview
 from rag.figures import FIGURE, section_status, sentence_status
 from rag.match import Candidate, FigureMatcher, parent_title
 from rag.questions import ANSWER_TYPE_WORDS, LEXICON, UNIT_GROUPS, Question, analyze, intent_of, segmenter
+from rag.questions import places as places_list
 from rag.retrieve import Retrieval, translate_groups, translate_terms
 from rag.scoring import Scorer, bigrams
 from rag.settings import Settings
@@ -398,18 +399,21 @@ class AnswerBuilder:
                 continue
             for c0, c1 in clause_spans(sent):
                 clause = sent[c0:c1]
-                if self.scorer.overlap(terms, clause) < 0.4:
+                fit = self.scorer.relevance(q, clause) if q.english else self.scorer.overlap(terms, clause)
+                if fit < (0.3 if q.english else 0.4):
                     continue
                 pieces = clause.split("、")
                 found: list[str] = []
                 for i, piece in enumerate(pieces):
                     words = list(segmenter(self.cache_dir).cut(re.sub(r"[(（][^)）]*[)）]", "", piece)))
-                    places = [w.word for w in words if w.flag == "ns" and w.word not in q.text]
-                    rest = [w.word for w in words if w.flag not in ("ns", "x") and w.word not in _LIST_FRAME]
+                    gazetteer = places_list()
+                    places = [w.word for w in words if (w.flag == "ns" or w.word in gazetteer) and w.word not in q.text]
+                    rest = [w.word for w in words if w.flag not in ("ns", "x") and w.word not in gazetteer
+                            and w.word not in _LIST_FRAME]
                     if not places:
                         continue
                     if (not rest  # a bare place inside a coordinated list
-                            or self.scorer.overlap(terms, piece) >= 0.5  # the place stands with what is asked
+                            or (self.scorer.relevance(q, piece) if q.english else self.scorer.overlap(terms, piece)) >= 0.5  # the place stands with what is asked
                             or (i == 0 and len(pieces) > 1 and len(rest) <= 2)  # opening: 推动沈阳、…
                             or (i == len(pieces) - 1 and found)):  # closing: …、乌克兰等国家
                         found.extend(places)

@@ -8,7 +8,11 @@ from collections.abc import Sequence
 from rag.questions import ANSWER_TYPE_WORDS, QUESTION_WORD, counted_phrase, segmenter
 from rag.types import Turn
 
-_LEAD = re.compile(r"^(?:那么|那|还有|另外|再问一下|and\s+|what about\s+|how about\s+)[，,\s]*", re.I)
+_LEAD = re.compile(r"^(?:(?:那么|那|还有|另外|再问一下|and|what about|how about|what of)(?:[，,\s]+|$))+", re.I)
+# The thing an English question counts: "How many [strategic S&T talents] will…", "the target for [X] in 2018"
+_EN_SUBJECT = re.compile(r"\b(?:how many|how much|number of|amount of|(?:target|goal|figure|plan) (?:for|of))\s+(.+?)"
+                         r"(?=\s+(?:will|would|is|are|was|were|did|does|do|has|have|had|can|should|in|by|for|to|during|that|\?)\b|[?.]|$)",
+                         re.I)
 _TAIL = re.compile(r"[呢吗啊呀]?[？?。.!！\s]*$")
 _TIME = re.compile(r"(?:19|20)\d{2}年?|今年|去年|明年|前年|全年")
 
@@ -17,6 +21,8 @@ def is_followup(question: str) -> bool:
     """Marked as one (那…呢), or too short to stand alone: a bare verb phrase with no year and
     no name longer than two characters (转化了多少项成果 after a question about a fund)."""
     q = question.strip()
+    if re.match(r"(?:and )?(?:what|how) about\b", q, re.I) and len(q.split()) <= 8:
+        return True  # "And what about young talent reserves?"
     if len(q) > 24:
         return False
     if _LEAD.match(q) or re.search(r"呢[？?]?$", q):
@@ -53,6 +59,9 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
     fragment = _TAIL.sub("", _LEAD.sub("", question.strip()))
     if not fragment:
         return base
+    if re.search(r"[A-Za-z]", fragment) and not re.search(r"[\u4e00-\u9fff]", fragment):
+        if not QUESTION_WORD.search(fragment) and (m := _EN_SUBJECT.search(base)):
+            return base[: m.start(1)] + fragment + base[m.end(1):]  # "what about young talent reserves?"
     subject = counted_phrase(base)
     if _TIME.fullmatch(fragment):
         return _with_time(base, fragment)

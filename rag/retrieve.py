@@ -39,10 +39,12 @@ def translate_groups(question: str) -> list[list[str]]:
     """For each English term of a question, the Chinese words that may stand for it (alternatives)."""
     text = " " + re.sub(r"[^a-z0-9\- ]+", " ", question.lower()) + " "
     groups: list[list[str]] = []
+    frame = english_stopwords()
     for en, zh in glossary():
         needle = f" {en} "
         if needle in text:
-            groups.append(zh)
+            if en not in frame:  # "the letter", "the reply" frame the question; they are not its topic
+                groups.append(zh)
             text = text.replace(needle, " | ")
     groups.extend([y] for y in re.findall(r"\b(?:19|20)\d{2}\b", question))
     groups.extend([run] for run in re.findall(r"[\u4e00-\u9fff]{2,}", question))  # Chinese names kept as written
@@ -72,7 +74,8 @@ def lexical_query(question: str) -> str:
     """The text the lexical lane scores: the question itself, plus Chinese terms for English words."""
     if not is_english(question):
         return question
-    return question + " " + " ".join(translate_terms(question))
+    # the first rendering of each term: the letter's usual word, not every variant of it
+    return question + " " + " ".join(group[0] for group in translate_groups(question))
 
 
 @dataclass
