@@ -73,11 +73,11 @@ class AnswerBuilder:
 
         if meta := self._meta_answer(question, resolved, q, letter):
             return meta
-        if not q.terms and not q.figures and not q.years and not (q.english and translate_groups(q.text)):
-            return self._no_question(question, resolved, q)
         if (scope := overview.read_scope(q, letter, self.scorer)) and (
                 summary := overview.compose(question, resolved, scope, letter, q, self.scorer)):
             return summary
+        if not q.terms and not q.figures and not q.years and not (q.english and translate_groups(q.text)):
+            return self._no_question(question, resolved, q)
         if computed := compare.compose(self, question, resolved, q, retrieval):
             return computed
         if q.unknown_names or (q.unknown and q.kind in {"passage", "person", "when", "place", "agent"}):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag import overview
 from rag.questions import ANSWER_TYPE_WORDS, QUESTION_WORD, counted_phrase, segmenter
 from rag.types import Turn
 
-_LEAD = re.compile(r"^(?:(?:那么|那|还有|另外|再问一下|and|what about|how about|what of)(?:[，,\s]+|$))+", re.I)
+_LEAD = re.compile(r"^(?:(?:那么|那|还有|另外|再问一下)[，,\s]*|(?:and|what about|how about|what of)(?:[，,\s]+|$))+", re.I)
 # The thing an English question counts: "How many [strategic S&T talents] will…", "the target for [X] in 2018"
 _EN_SUBJECT = re.compile(r"\b(?:how many|how much|number of|amount of|(?:target|goal|figure|plan) (?:for|of))\s+(.+?)"
                          r"(?=\s+(?:will|would|is|are|was|were|did|does|do|has|have|had|can|should|in|by|for|to|during|that|\?)\b|[?.]|$)",
@@ -27,6 +28,8 @@ def is_followup(question: str) -> bool:
         return False
     if _LEAD.match(q) or re.search(r"呢[？?]?$", q):
         return True
+    if overview.cues()["letter"].search(q) or overview.cues()["part"].search(q):
+        return False  # "这封信主要讲了什么", "第四部分讲了哪些措施" name what they ask about
     bare = _TAIL.sub("", q)
     return len(bare) <= 10 and not _TIME.search(bare) and not re.search(r"[A-Za-z]", bare) and not _named(bare)
 
@@ -69,6 +72,11 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
         # A bare noun phrase: ask the previous question about it instead.
         # the head of the thing asked about gives way; what narrows it (验收挂牌的) stays
         head = subject.rpartition("的")[2] if len(subject.rpartition("的")[2]) >= 2 else subject
+        if fragment.endswith("的") and head and head in base:
+            # "国家级的呢？": a new qualifier of the same thing, in place of the old one (省级 → 国家级)
+            modifier = fragment[:-1]
+            old = next((m.group(0) for m in _LEVEL.finditer(head)), "")
+            return base.replace(head, head.replace(old, modifier, 1) if old else modifier + head, 1)
         if head and head in base:
             return base.replace(head, fragment, 1)
         return fragment + "，" + base
@@ -91,6 +99,7 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
     return fragment
 
 
+_LEVEL = re.compile(r"国家级|省级以上|省级|市级|县级|国家|省")
 _MODAL = re.compile(r"计划|打算|准备|将要|要|将")
 
 
