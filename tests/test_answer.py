@@ -162,7 +162,8 @@ def test_greetings_do_not_get_in_the_way(engine):
 
 def test_a_wrong_figure_in_the_question_is_corrected(engine):
     a = engine.ask("新增高新技术企业600家，是计划吗？")
-    assert a.answer.startswith("信中写的不是“600家”") and "**500家以上**" in a.answer
+    assert a.answer.startswith("**不对**：信中写的是500家以上，不是600家") and "**500家以上**" in a.answer
+    assert a.kind == "check" and a.citations[0].section == "5.1"
     assert not engine.ask("已经有7个了吗").answer.count("167个")  # 7个 is not 167个
 
 
