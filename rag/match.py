@@ -45,6 +45,7 @@ class FigureMatcher:
         for letter in letters.values():
             for f in figures_of(letter):
                 self.by_section.setdefault((f.doc, f.section), []).append(f)
+        self._specific: dict[str, bool] = {}
         self.sentences = [normalize(s.text[a:b]) for letter in letters.values() for s in letter.sections
                           for a, b in sentence_spans(s.text)]
 
@@ -58,7 +59,9 @@ class FigureMatcher:
     def is_specific(self, phrase: str) -> bool:
         """A phrase of five or more characters that at most two sentences of the letter write: the name
         of one thing (省级技术创新中心), not a common word of the letter (科技创新, 科研人员)."""
-        return len(phrase) >= 5 and sum(phrase in s for s in self.sentences) <= 2
+        if phrase not in self._specific:
+            self._specific[phrase] = len(phrase) >= 5 and sum(phrase in s for s in self.sentences) <= 2
+        return self._specific[phrase]
 
     def candidates(self, q: Question, evidence: list[Chunk], retrieval: Retrieval) -> list[tuple[float, Figure]]:
         """Figures of the evidence that fit the question, best first; none when nothing carries it."""

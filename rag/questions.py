@@ -346,7 +346,12 @@ def places() -> tuple[str, ...]:
 
 def content_words(phrase: str, cache_dir: Path | None = None) -> list[str]:
     """The words of a phrase that are not asking words or particles."""
-    return [w.word for w in segmenter(cache_dir).cut(phrase) if w.word.strip() and w.word not in stopwords()]
+    return list(_content_words(phrase, cache_dir))
+
+
+@lru_cache(maxsize=4096)
+def _content_words(phrase: str, cache_dir: Path | None = None) -> tuple[str, ...]:
+    return tuple(w.word for w in segmenter(cache_dir).cut(phrase) if w.word.strip() and w.word not in stopwords())
 
 
 def _last_term_before_ask(question: str, terms: list[str], cache_dir: Path | None = None) -> str:
@@ -369,7 +374,15 @@ def synonyms() -> list[tuple[str, str]]:
 
 def alternatives(word: str) -> list[str]:
     """The letter's words for an everyday one (大学 → 高校), to match either."""
-    return [official for everyday, official in synonyms() if everyday == word]
+    return list(_official_words().get(word, ()))
+
+
+@lru_cache(maxsize=1)
+def _official_words() -> dict[str, tuple[str, ...]]:
+    table: dict[str, list[str]] = {}
+    for everyday, official in synonyms():
+        table.setdefault(everyday, []).append(official)
+    return {k: tuple(v) for k, v in table.items()}
 
 
 def official_wording(question: str, letter_text: str) -> str:

@@ -37,6 +37,11 @@ def glossary() -> list[tuple[str, list[str]]]:
 
 def translate_groups(question: str) -> list[list[str]]:
     """For each English term of a question, the Chinese words that may stand for it (alternatives)."""
+    return [list(group) for group in _translate_groups(question)]
+
+
+@lru_cache(maxsize=1024)  # asked once per candidate sentence: the glossary has thousands of terms
+def _translate_groups(question: str) -> tuple[tuple[str, ...], ...]:
     text = " " + re.sub(r"[^a-z0-9\- ]+", " ", question.lower()) + " "
     groups: list[list[str]] = []
     frame = english_stopwords()
@@ -48,7 +53,7 @@ def translate_groups(question: str) -> list[list[str]]:
             text = text.replace(needle, " | ")
     groups.extend([y] for y in re.findall(r"\b(?:19|20)\d{2}\b", question))
     groups.extend([run] for run in re.findall(r"[\u4e00-\u9fff]{2,}", question))  # Chinese names kept as written
-    return groups
+    return tuple(tuple(g) for g in groups)
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +62,16 @@ def english_stopwords() -> frozenset[str]:
     return frozenset(w for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#") for w in line.split())
 
 
+@lru_cache(maxsize=1024)
+def _untranslated(question: str) -> tuple[str, ...]:
+    return tuple(_untranslated_list(question))
+
+
 def untranslated_words(question: str) -> list[str]:
+    return list(_untranslated(question))
+
+
+def _untranslated_list(question: str) -> list[str]:
     """English content words of a question that the glossary has no Chinese for."""
     text = " " + re.sub(r"[^a-z0-9\- ]+", " ", question.lower()) + " "
     for en, _ in glossary():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END = "。；;！？!?"
@@ -30,6 +31,7 @@ def is_english(text: str) -> bool:
     return latin > 2 * len(CJK.findall(plain)) or not has_cjk(plain)
 
 
+@lru_cache(maxsize=16384)  # the same sentences are folded for every question
 def normalize(text: str) -> str:
     """Fold full-width forms and case so that matching ignores them (never used for quoting)."""
     return unicodedata.normalize("NFKC", text).lower()
