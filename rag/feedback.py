@@ -1,19 +1,15 @@
-"""Thumbs up / down on answers, kept as JSON lines next to the index (append-only, one fsync a line)."""
+"""Thumbs up / down on answers, kept as JSON lines next to the index (append-only, see rag.jsonl)."""
 
 from __future__ import annotations
 
-import json
-import os
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rag.jsonl import append_record, read_records
 from rag.types import Answer
 
 RATINGS = {0: "down", 1: "up"}  # st.feedback("thumbs") returns 0 for 👎 and 1 for 👍
-
-_lock = threading.Lock()
 
 
 def feedback_record(answer: Answer, score: int | None, *, turn: int | None = None, lang: str = "zh") -> dict[str, Any]:
@@ -35,25 +31,10 @@ def feedback_record(answer: Answer, score: int | None, *, turn: int | None = Non
 
 
 def append_feedback(path: Path, record: dict[str, Any]) -> None:
-    """Append one JSON line and make it durable before returning (flush + fsync)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(record, ensure_ascii=False) + "\n"
-    with _lock, open(path, "a", encoding="utf-8") as fh:
-        fh.write(line)
-        fh.flush()
-        os.fsync(fh.fileno())
+    """Append one feedback line, durable before returning."""
+    append_record(path, record)
 
 
 def read_feedback(path: Path) -> list[dict[str, Any]]:
-    """Every stored feedback line, oldest first (a torn last line is skipped)."""
-    path = Path(path)
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return out
+    """Every readable feedback line, oldest first (torn, garbage or undecodable lines are skipped)."""
+    return read_records(path).items

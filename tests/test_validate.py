@@ -6,7 +6,8 @@ from rag.validate import BadQuestion, clean_question, decode_question
 S = Settings()
 
 
-@pytest.mark.parametrize("bad", ["", "  \n\t ", "x" * 501, "a\x00b", "a\x1bb", "？？？", "a\ufffdb"])
+@pytest.mark.parametrize("bad", ["", "  \n\t ", "x" * 501, "a\x00b", "a\x1bb", "？？？", "a\ufffdb",
+                                 "重点\udc80实验室", "\ud800", "a\x85b", "a\x9fb", None])
 def test_bad_questions(bad):
     with pytest.raises(BadQuestion):
         clean_question(bad, S)
