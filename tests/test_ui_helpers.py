@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 import rag.feedback
+import rag.jsonl
 import rag.validate
 from rag import demo, ui
 from rag.evaluation import load_questions
@@ -329,8 +330,8 @@ def test_next_followup(questions):
 
 def test_feedback_is_appended_and_synced(tmp_path, monkeypatch):
     synced = []
-    real_fsync = rag.feedback.os.fsync
-    monkeypatch.setattr(rag.feedback.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    real_fsync = rag.jsonl.os.fsync
+    monkeypatch.setattr(rag.jsonl.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
     path = tmp_path / "sub" / "feedback.jsonl"
     append_feedback(path, feedback_record(keylabs_answer(), 1, turn=3))
     append_feedback(path, feedback_record(keylabs_answer(), 0, turn=3, lang="en"))
