@@ -66,8 +66,8 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
         if not QUESTION_WORD.search(fragment) and (m := _EN_SUBJECT.search(base)):
             return base[: m.start(1)] + fragment + base[m.end(1):]  # "what about young talent reserves?"
     subject = counted_phrase(base)
-    if _TIME.fullmatch(fragment):
-        return _with_time(base, fragment)
+    if _TIME.fullmatch(fragment.removesuffix("的")):  # 去年呢？ 去年的呢？
+        return _with_time(base, fragment.removesuffix("的"))
     if not QUESTION_WORD.search(fragment):
         # A bare noun phrase: ask the previous question about it instead.
         # the head of the thing asked about gives way; what narrows it (验收挂牌的) stays

@@ -60,17 +60,24 @@ def read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
     if not terms:
         # the whole letter only when the question names it; a bare "做什么工作" has lost its subject
         return Scope("letter") if cues()["letter"].search(text) else None
-    # A question that names a part or item by its title gets that part or item.
+    # A question that names a part or item by its title gets that part or item: a part when the
+    # question's topic is (mostly) in the part's title; an item when the question repeats its title,
+    # or when the topic is in its title and in no other item (农业 is in 2.5 and 3.3: a topic).
     query = " ".join(terms)
     best, best_share = None, 0.0
     for s in letter.sections:
         if s.id == "0" or not s.title:
             continue
-        share = scorer.overlap(query, s.title)
+        share = max(scorer.overlap(query, s.title), scorer.overlap(s.title, text) if len(s.title) >= 4 else 0.0)
         if share > best_share or (share == best_share and best is not None and s.depth < best.depth):
             best, best_share = s, share
     if best is not None and best_share >= 0.6:
-        return Scope("section", best.id)
+        repeated = scorer.overlap(best.title, text) >= 0.6
+        rarest = max(terms, key=lambda t: scorer.weight(bigrams(t)) / max(len(bigrams(t)), 1))
+        elsewhere = [s for s in letter.sections if s.id != best.id and s.parent != best.id and s.depth > 0
+                     and rarest in s.text]
+        if best.depth == 0 or repeated or not elsewhere:
+            return Scope("section", best.id)
     if re.search(r"“[^”]+”|《[^》]+》|\"[^\"]+\"", text):
         return None  # what a named thing contains is the letter's to say, not a topic to gather
     return Scope("topic", terms=tuple(terms))
@@ -190,14 +197,16 @@ def _topic_overview(question: str, resolved: str, letter: Letter, terms: tuple[s
             continue  # headings are covered by their items; section 0 is the frame of the letter
         sentences = [s.text[a:b] for a, b in sentence_spans(s.text)]
         found = [(sent, sum(weights[t] for t, alts in forms.items() if any(a in sent for a in alts))) for sent in sentences]
-        found = [(sent, w) for sent, w in found if w > 0 and len(sent) > len(s.title) + 4]
-        if found:
-            hits.append((max(w for _, w in found), s, [sent for sent, _ in found]))
+        body = [(sent, w) for sent, w in found if len(sent) > len(s.title) + 4]
+        if any(w > 0 for _, w in found[:1]):
+            # the section is about the topic (it is in its heading): all of it, before the rest
+            hits.append((2 * max(w for _, w in found), s, [sent for sent, _ in body]))
+        elif any(w > 0 for _, w in body):
+            hits.append((max(w for _, w in body), s, [sent for sent, w in body if w > 0]))
     if not hits:
         return None
     top = max(w for w, _, _ in hits)
-    chosen = sorted((h for h in hits if h[0] >= 0.6 * top), key=lambda h: -h[0])[:max_sections]
-    chosen.sort(key=lambda h: tuple(int(p) for p in h[1].id.split(".")))
+    chosen = sorted((h for h in hits if h[0] >= 0.3 * top), key=lambda h: -h[0])[:max_sections]
     topic = "、".join(terms[:3])
     head = (f"The letter speaks of {topic} in {len(chosen)} places:" if q.english
             else f"信中涉及“{topic}”的内容有{len(chosen)}处：")
@@ -206,5 +215,5 @@ def _topic_overview(question: str, resolved: str, letter: Letter, terms: tuple[s
         cite = Citation(s.doc, s.id, s.label, sentences[0])
         cites.append(cite)
         lines.append(f"- **{s.label}** {cite.marker()}")
-        lines.extend(f"  > {sent}" for sent in sentences[:3])
+        lines.extend(f"  > {sent}" for sent in sentences[:4])
     return Answer(question, "\n".join(lines), True, tuple(cites), "overview", "unknown", resolved, outcome="answered")

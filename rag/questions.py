@@ -46,7 +46,7 @@ _AGENT = re.compile(r"哪家单位|哪个单位|哪些单位|哪个部门|哪些
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪个城市|哪些城市|哪几个城市|哪两个城市|哪个省|哪些国家|哪个国家|地址|位置|where|which (?:[\w-]+ ){0,2}(?:province|provinces|city|cities|country|countries|place|places|zones?|regions?|districts?)\b", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
-_FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次|个|家)数[？?]?$|(?:数量|数目|个数|总数|家数|人数|金额)(?:目标|是|为|有)?[？?。]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
+_FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次|个|家)数[？?]?$|(?:数量|数目|个数|总数|家数|人数|次数|金额|规模)(?:目标|指标|是|为|有)?[？?。]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
                          r"what(?:'s| is| was| are) the (?:[\w-]+ ){0,3}(?:number|amount|target|rate|goal|figure|count)|\brate\b|percent", re.I)
 # An English yes/no question that quotes a number checks it ("Is the target 150?").
 _YES_NO_EN = re.compile(r"^(?:is|are|was|were|did|does|do|has|have|will|would|can|so)\b", re.I)
@@ -143,7 +143,7 @@ def counted_phrase(question: str) -> str:
     if (len(re.findall(r"[\u4e00-\u9fff]", after)) >= 2 and after not in stopwords()
             and not re.match(r"能|会|要|可以|可|将|被|得以", after)):
         return after
-    before = re.split(r"[，,。？?！!；;\s]", q[: m.start()])[-1]
+    before = re.split(r"[，,。？?！!；;：:\s]", q[: m.start()])[-1]
     before = re.sub(r"(?:现在|目前|今年|去年|明年|已经|一共|总共|共|要|将|计划|打算|准备|目标是|能|会|可以|达到|新增|增长|涨|"
                     r"实现|做到|搞到|弄到|完成|发展到|增加到|提高到|扩大到|达|定了|定的|定|给的|有|是|为|了|的|都)+$", "", before)
     # "…的数量/目标/名额" name the kind of answer, not the thing counted
