@@ -80,7 +80,7 @@ class AnswerBuilder:
             return self._no_question(question, resolved, q)
         if computed := compare.compose(self, question, resolved, q, retrieval):
             return computed
-        if q.unknown_names or (q.unknown and q.kind in {"passage", "person", "when", "place", "agent"}):
+        if q.unknown_names or (q.unknown and q.kind in {"person", "when", "place", "agent"}):
             # Words the letter never uses decide only where no finer evidence check follows;
             # figure and list answers are held to their own clause instead.
             return self._not_found(question, resolved, q, closest, f"unknown terms {q.unknown}")
@@ -289,7 +289,7 @@ class AnswerBuilder:
         asked = _ASKED_DOCUMENT.search(q.text)
         if not asked:
             return None
-        kind = asked[1]
+        kind = next(g for g in asked.groups() if g)
         kind_in_names = any(kind in name for e in evidence for name in _NAMED_DOC.findall(e.section.text))
         found: list[tuple[str, Section, str]] = []
         for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=4):
@@ -517,7 +517,10 @@ def _as_figure_question(text: str, figures: list[str], english: bool) -> str:
 
 
 # "哪些文件", "哪几个三年行动计划": the kind of document asked for (what a 《…》 name ends in)
-_ASKED_DOCUMENT = re.compile(r"(?:哪些|哪几[个份部项]?|什么|哪[一二三四五六七八九十两][个份部项]?)([\u4e00-\u9fff]{0,8}?(?:文件|政策|办法|规定|方案|意见|计划|规划|规则|细则|通知|条例))|\b(?:which|what) (documents?|policies|regulations|plans|measures)\b")
+_DOC_KIND = r"[\u4e00-\u9fff]{0,8}?(?:文件|政策|办法|规定|方案|意见|计划|规划|规则|细则|通知|条例)"
+_ASKED_DOCUMENT = re.compile(r"(?:哪些|哪几[个份部项]?|什么|哪[一二三四五六七八九十两][个份部项]?)(" + _DOC_KIND + r")"
+                             r"|(" + _DOC_KIND + r")(?:有|是|都有|包括)?(?:哪些|哪几[个份部项]?|什么)[？?]?$"
+                             r"|\b(?:which|what) (documents?|policies|regulations|plans|measures)\b")
 _NAMED_DOC = re.compile(r"《[^》]{2,60}》")
 
 

@@ -49,7 +49,8 @@ def _part_number(text: str) -> int | None:
 def read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
     """The overview a question asks for, or None when it asks for something narrower."""
     text = q.text
-    if not cues()["summary"].search(text) or cues()["narrow"].search(text):
+    if cues()["narrow"].search(text) or not (
+            cues()["summary"].search(text) or (cues()["done"].search(text) and re.search(r"哪些|什么|啥|what|which", text, re.I))):
         return None
     if (n := _part_number(text)) is not None:
         ids = {s.id for s in letter.sections}

@@ -43,7 +43,7 @@ _NEGATED_ASIDE = re.compile(
 _CLARIFIED = re.compile(r"(?:我说的是|我问的是|指的是|说的是|我是说)[“\"]?([^？?。”\"]+)")
 _PERSON = re.compile(r"谁|哪位|什么人|负责人|院长|主任|厅长|局长|领导|who\b|whom", re.I)
 _AGENT = re.compile(r"哪家单位|哪个单位|哪些单位|哪个部门|哪些部门|哪[两几三]个部门|哪家机构|哪个机构|由谁|谁牵头|哪家牵头|which (?:department|agency|organi[sz]ation|unit)", re.I)
-_PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪个城市|哪些城市|哪几个城市|哪两个城市|哪个省|哪些国家|哪个国家|地址|位置|where|which (?:[\w-]+ ){0,2}(?:province|provinces|city|cities|country|countries|place|places|zones?|regions?|districts?)\b", re.I)
+_PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪(?:几|些|[一二两三四五六七八九十])?个?(?:城市|市|省份|省|国家|地区|地市)(?![\u4e00-\u9fff]*(?:部门|单位))|地址|位置|where|which (?:[\w-]+ ){0,2}(?:province|provinces|city|cities|country|countries|place|places|zones?|regions?|districts?)\b", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
 _FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次|个|家)数[？?]?$|(?:数量|数目|个数|总数|家数|人数|次数|金额|规模)(?:目标|指标|是|为|有)?[？?。]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
@@ -58,6 +58,8 @@ def _english_numbers(text: str) -> list[str]:
             if not re.fullmatch(r"(?:19|20)\d{2}", m[0].strip())]
 
 
+# A quantity asked for by a noun at the end: "…提供共享服务的次数目标", "…的数量"
+_NOUN_ASK = re.compile(r"的?(?:数量|数目|个数|总数|家数|人数|次数|金额|规模)(?:目标|指标)?(?:是|为|有)?(?:多少)?[？?。]?$")
 _COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项类样种条家位名点大块部分方面]*$")
 
 
@@ -133,7 +135,7 @@ def counted_phrase(question: str) -> str:
     if m := _CLARIFIED.search(question):
         return m[1].strip(" -—，,")
     q = _NEGATED_ASIDE.sub("", question)
-    m = _ASK_UNIT.search(q)
+    m = _ASK_UNIT.search(q) or _NOUN_ASK.search(q)  # 多少个… or …的次数目标
     if not m:
         return ""
     after = re.split(r"[，,。？?！!、；;\s（(]", q[m.end():], maxsplit=1)[0]
