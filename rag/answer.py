@@ -289,8 +289,11 @@ class AnswerBuilder:
         asked = _ASKED_DOCUMENT.search(q.text)
         if not asked:
             return None
-        kind = next(g for g in asked.groups() if g)
-        kind_in_names = any(kind in name for e in evidence for name in _NAMED_DOC.findall(e.section.text))
+        asked_kind = next(g for g in asked.groups() if g)
+        names = [name for e in evidence for name in _NAMED_DOC.findall(e.section.text)]
+        # the longest end of the asked words that names carry (…要实施的三年行动计划 → 三年行动计划)
+        kind = next((asked_kind[i:] for i in range(len(asked_kind) - 1) if any(asked_kind[i:] in n for n in names)), asked_kind)
+        kind_in_names = any(kind in name for name in names)
         found: list[tuple[str, Section, str]] = []
         for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=4):
             if not self._coverage_ok(q, sent, 0.4, section):

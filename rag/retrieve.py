@@ -56,6 +56,41 @@ def _translate_groups(question: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(g) for g in groups)
 
 
+@lru_cache(maxsize=1024)
+def part_renderings(question: str) -> tuple[tuple[str, ...], ...]:
+    """For each term translate_groups finds, the renderings of the glossary terms inside it: weaker
+    evidence, for when the letter words a long term differently ("key technology breakthroughs":
+    关键技术, 突破)."""
+    text = " " + re.sub(r"[^a-z0-9\- ]+", " ", question.lower()) + " "
+    frame, table, out = english_stopwords(), glossary_table(), []
+    for en, zh in glossary():
+        needle = f" {en} "
+        if needle in text:
+            if en not in frame:
+                out.append(tuple(z for part in _sub_phrases(en, frame) for z in table[part] if z not in zh and len(z) >= 2))
+            text = text.replace(needle, " | ")
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def glossary_table() -> dict[str, list[str]]:
+    return dict(glossary())
+
+
+def _sub_phrases(phrase: str, frame: frozenset[str]) -> list[str]:
+    """The glossary terms inside a longer one, longest first: a term is also found by its parts
+    ("key technology breakthroughs" by 关键技术 and 突破, when the letter words it differently)."""
+    words = phrase.split()
+    table = glossary_table()
+    found = []
+    for size in range(len(words) - 1, 0, -1):
+        for i in range(len(words) - size + 1):
+            part = " ".join(words[i : i + size])
+            if part in table and part not in frame and not any(part in f for f in found):
+                found.append(part)
+    return found
+
+
 @lru_cache(maxsize=1)
 def english_stopwords() -> frozenset[str]:
     path = GLOSSARY_PATH.with_name("lexicon") / "stopwords_en.txt"

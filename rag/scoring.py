@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.questions import Question, alternatives, segmenter
-from rag.retrieve import translate_groups, untranslated_words
+from rag.retrieve import part_renderings, translate_groups, untranslated_words
 from rag.text import normalize, sentence_spans
 from rag.types import Letter
 
@@ -58,7 +58,10 @@ class Scorer:
             return 0.0
         folded = normalize(text)
         weights = [max(map(len, g)) for g in groups]
-        hit = sum(w for g, w in zip(groups, weights) if any(normalize(alt) in folded for alt in g))
+        parts = part_renderings(q.text) + ((),) * len(groups)
+        # a term counts whole when one of its renderings is there, a third when only a part of it is
+        hit = sum(w if any(normalize(alt) in folded for alt in g) else w / 3 if any(p in folded for p in part) else 0.0
+                  for g, w, part in zip(groups, weights, parts))
         # A content word with no Chinese rendering is a part of the question the text cannot show.
         missed = len(untranslated_words(q.text))
         return hit / (sum(weights) + missed)
