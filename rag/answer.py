@@ -405,26 +405,46 @@ class AnswerBuilder:
                 fit = self.scorer.relevance(q, clause) if q.english else self.scorer.overlap(terms, clause)
                 if fit < (0.3 if q.english else 0.4):
                     continue
-                pieces = clause.split("、")
-                found: list[str] = []
-                for i, piece in enumerate(pieces):
-                    words = list(segmenter(self.cache_dir).cut(re.sub(r"[(（][^)）]*[)）]", "", piece)))
-                    gazetteer = places_list()
-                    places = [w.word for w in words if (w.flag == "ns" or w.word in gazetteer) and w.word not in q.text]
-                    rest = [w.word for w in words if w.flag not in ("ns", "x") and w.word not in gazetteer
-                            and w.word not in _LIST_FRAME]
-                    if not places:
-                        continue
-                    if (not rest  # a bare place inside a coordinated list
-                            or (self.scorer.relevance(q, piece) if q.english else self.scorer.overlap(terms, piece)) >= 0.5  # the place stands with what is asked
-                            or (i == 0 and len(pieces) > 1 and len(rest) <= 2)  # opening: 推动沈阳、…
-                            or (i == len(pieces) - 1 and found)):  # closing: …、乌克兰等国家
-                        found.extend(places)
+                found = [p for p in self._listed_places(clause) if p not in q.text]
+                if not found:
+                    # a single place that stands with what is asked, in its own list piece
+                    for piece in clause.split("、"):
+                        fit = self.scorer.relevance(q, piece) if q.english else self.scorer.overlap(terms, piece)
+                        if fit >= 0.5:
+                            found.extend(p for p in self._places_in(piece) if p not in q.text)
                 if found:
                     cite = Citation(section.doc, section.id, section.label, sent)
                     text = f"**{'、'.join(dict.fromkeys(found))}**\n\n> {sent} {cite.marker()}"
                     return Answer(question, text, True, (cite,), "place", "unknown", resolved)
         return None
+
+    def _places_in(self, text: str) -> list[str]:
+        """Places of a text in order (parenthesised asides left out: 清华启迪(沈阳)科技园 is not in 沈阳)."""
+        gazetteer = places_list()
+        plain = re.sub(r"[(（][^)）]*[)）]", "", text)
+        return [w.word for w in segmenter(self.cache_dir).cut(plain) if w.flag == "ns" or w.word in gazetteer]
+
+    def _listed_places(self, clause: str) -> list[str]:
+        """The places of a coordinated list: those at its 、 joins (…与[德国]、[韩国]、[芬兰]及…,
+        推动[盘锦]、[丹东]高新区…), never a place inside a longer name of the same piece."""
+        pieces = clause.split("、")
+        if len(pieces) < 2:
+            return []
+        out = []
+        for i, piece in enumerate(pieces):
+            plain = re.sub(r"[(（][^)）]*[)）]", "", piece).strip("“”\"")
+            places = self._places_in(plain)
+            if not places:
+                continue
+            ends_with = plain.endswith(places[-1])
+            starts_with = plain.startswith(places[0])
+            if i == 0 and ends_with:
+                out.append(places[-1])
+            elif 0 < i < len(pieces) - 1 and (starts_with or ends_with):
+                out.append(places[0] if starts_with else places[-1])
+            elif i == len(pieces) - 1 and starts_with:
+                out.append(places[0])
+        return out if len(out) >= 2 else []
 
     def _agent_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         """Which department did it: an organisation named in the sentence before the act asked about."""
