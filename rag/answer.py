@@ -80,6 +80,8 @@ class AnswerBuilder:
             return self._no_question(question, resolved, q)
         if computed := compare.compose(self, question, resolved, q, retrieval):
             return computed
+        if _FULL_NAME.search(q.text) and (full := self._full_name_answer(question, resolved, q, letter)):
+            return full
         if q.unknown_names or (q.unknown and q.kind in {"person", "when", "place", "agent"}):
             # Words the letter never uses decide only where no finer evidence check follows;
             # figure and list answers are held to their own clause instead.
@@ -418,6 +420,49 @@ class AnswerBuilder:
                     return Answer(question, text, True, (cite,), "place", "unknown", resolved)
         return None
 
+    def _full_name_answer(self, question, resolved, q: Question, letter: Letter) -> Answer | None:
+        """What a short name stands for (自创区 → 沈大国家自主创新示范区): the shortest name of the letter
+        that holds its characters in order and ends as it does, widened to the whole noun phrase."""
+        if quoted := re.search(r"[“\"]([\u4e00-\u9fff]{2,6})[”\"]", q.text):
+            short = quoted[1]
+        else:
+            before = q.text[: _FULL_NAME.search(q.text).start()].rstrip("的 ")
+            short = re.split(r"[的说里中是，,：:\s]", before)[-1][-6:]
+        if len(short) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", short):
+            return None
+        pattern = re.compile(".{0,6}?".join(map(re.escape, short)))
+        best = None
+        for section in letter.sections:
+            for a, b in sentence_spans(section.text):
+                sent = section.text[a:b]
+                for m in pattern.finditer(sent):
+                    if m[0] == short:
+                        continue  # the short name itself, not what it stands for
+                    full = self._widen_name(sent, m.start(), m.end())
+                    if full != short and (best is None or len(full) < len(best[0])):
+                        best = (full, section, sent)
+        if best is None:
+            return None
+        full, section, sent = best
+        cite = Citation(section.doc, section.id, section.label, sent)
+        text = (f"**{full}** (“{short}” for short)" if q.english else f"**{full}**（简称“{short}”）") + \
+            f"\n\n> {sent} {cite.marker()}"
+        return Answer(question, text, True, (cite,), "fact", "unknown", resolved, outcome="answered")
+
+    def _widen_name(self, sent: str, start: int, end: int) -> str:
+        """The noun phrase around a span: nouns to the left until a verb or a mark (推进[沈大国家]自主…)."""
+        words = list(segmenter(self.cache_dir).cut(sent[:start]))
+        lead = ""
+        while words and (words[-1].flag[:1] in {"n", "j", "b"} or words[-1].flag in {"vn", "nz", "ns"}):
+            lead = words.pop().word + lead
+        # …and to the end of the word the span stops in (高新技术企 → 高新技术企业)
+        pos, tail_end = 0, end
+        for w in segmenter(self.cache_dir).cut(sent):
+            if pos < end < pos + len(w.word):
+                tail_end = pos + len(w.word)
+            pos += len(w.word)
+        return lead + sent[start:tail_end]
+
     def _places_in(self, text: str) -> list[str]:
         """Places of a text in order (parenthesised asides left out: 清华启迪(沈阳)科技园 is not in 沈阳)."""
         gazetteer = places_list()
@@ -554,6 +599,7 @@ def _clause_at(text: str, pos: int) -> str:
     return text
 
 
+_FULL_NAME = re.compile(r"全称|全名|是什么的简称|是什么意思|指的是什么|指什么|stands? for|full name|short for", re.I)
 _DIFFERS_ZH = {"year": "年份不同", "status": "计划与实绩不同", "level": "级别不同"}
 _DIFFERS_EN = {"year": "a different year", "status": "plan versus result", "level": "a different level"}
 _OUTCOME = re.compile(r"完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|did\b|achieved|was met|were met|turned out", re.I)

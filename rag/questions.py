@@ -283,7 +283,11 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         # A proper name (German, Harbin) the glossary cannot render is something the letter does not name.
         untranslated = set(untranslated_words(text))
         capitalised = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+)\b", text)
-        unknown_names = list(unknown) + [w for w in capitalised if w.lower() in untranslated]
+        # ... unless it is part of a name the glossary does render ("Tsinghua Tus (Qidi) Shenyang": 清华, 沈阳)
+        runs = re.findall(r"(?:\(?[A-Z][\w&'-]*\)?\s*){2,}", text)
+        aliased = {w for run in runs if any(x.lower() not in untranslated for x in re.findall(r"[A-Z][a-z]+", run))
+                   for w in re.findall(r"[A-Z][a-z]+", run)}
+        unknown_names = list(unknown) + [w for w in capitalised if w.lower() in untranslated and w not in aliased]
         # A term the glossary renders only into words the letter never writes (patents → 专利).
         folded = normalize(letter_text)
         absent = [group[0] for group in translate_groups(text) if not any(normalize(alt) in folded for alt in group)]
