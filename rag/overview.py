@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.figures import figures_of
-from rag.questions import LEXICON, Question, alternatives
+from rag.questions import LEXICON, Question, alternatives, segmenter
 from rag.retrieve import translate_groups
 from rag.scoring import Scorer, bigrams
 from rag.structure import cn_numeral
@@ -113,7 +113,8 @@ def _line(section: Section, quote: str) -> tuple[str, Citation]:
 
 def _gist_line(letter: Letter, section: Section, english: bool) -> str:
     """What a section names and counts: its quoted names (“…”, 《…》) and its figures, verbatim."""
-    names = re.findall(r"“[^”]{2,30}”|《[^》]{2,60}》", section.text)
+    # a quoted name with the noun it qualifies, when one follows (“十三五”规划)
+    names = [m[0] + _next_noun(section.text[m.end():]) for m in re.finditer(r"“[^”]{2,30}”|《[^》]{2,60}》", section.text)]
     items = [f.item for f in figures_of(letter) if f.section == section.id]
     parts = []
     if names:
@@ -121,6 +122,11 @@ def _gist_line(letter: Letter, section: Section, english: bool) -> str:
     if items:
         parts.append(("Figures: " if english else "数字：") + "；".join(dict.fromkeys(items)))
     return ("  " + "  \n  ".join(parts)) if parts else ""
+
+
+def _next_noun(text: str) -> str:
+    words = list(segmenter().cut(text[:8]))
+    return words[0].word if words and words[0].flag[:1] == "n" and len(words[0].word) >= 2 else ""
 
 
 def _children(letter: Letter, section_id: str) -> list[Section]:
