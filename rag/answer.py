@@ -535,8 +535,8 @@ class AnswerBuilder:
 
     def _no_question(self, question, resolved, q: Question) -> Answer:
         """Markup, symbols or noise: nothing to look up, so no section is offered as the closest."""
-        text = (f"{NOT_FOUND} — there is no question here the letter could answer (only symbols or markup)."
-                if q.english else f"{NOT_FOUND}：输入里没有可以在信中查找的问题（只有符号或标记）。")
+        text = (f"{NOT_FOUND} — there is nothing here to look up in the letter (only symbols, markup or question words)."
+                if q.english else f"{NOT_FOUND}：输入里没有可以在信中查找的内容（只有符号、标记或提问词）。")
         return Answer(question, text, False, (), "not_found", "unknown", resolved, None, outcome="not_found")
 
     def _not_found(self, question, resolved, q: Question, closest: Section | None, why: str) -> Answer:

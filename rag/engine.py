@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from rag.answer import AnswerBuilder
@@ -16,7 +16,7 @@ from rag.index import IndexReport, LetterIndex, Progress
 from rag.questions import official_wording, segmenter
 from rag.retrieve import HybridRetriever, make_retriever
 from rag.settings import Settings
-from rag.text import strip_markup
+from rag.text import is_english, strip_markup
 from rag.types import Answer, Figure, Letter, Section, Turn
 from rag.validate import clean_question
 
@@ -64,13 +64,24 @@ class Engine:
         parts = [question] if is_comparison_text(question) else split_compound(strip_markup(question) or question)
         if len(parts) == 1:
             return self._ask_one(question, history)
+        # Bounded work: a part asked twice is answered once, and only the first few parts are answered,
+        # within the time budget ("几？几？几？…" pasted 250 times is one question, answered at once).
+        unique = list(dict.fromkeys(" ".join(p.split()) for p in parts))
+        started = time.perf_counter()
         # "A是多少？B又是多少？": each part answered in turn, later parts leaning on earlier ones.
         turns, answers = list(history), []
-        for part in parts:
+        for part in unique[: self.settings.max_parts]:
             answer = self._ask_one(part, turns, force_followup=bool(answers))
             answers.append(answer)
             turns.append(Turn(part, answer))
-        return combine(question, answers)
+            if time.perf_counter() - started > self.settings.answer_budget_s:
+                break
+        if len(answers) == 1 and len(unique) == 1:
+            return replace(answers[0], question=question)
+        combined = combine(question, answers)
+        if len(answers) < len(unique):
+            return replace(combined, notice=too_complex(len(unique), len(answers), answers[0].question))
+        return combined
 
     def _ask_one(self, question: str, history: Sequence[Turn], force_followup: bool = False) -> Answer:
         resolved = resolve_followup(strip_markup(question) or question, history, force=force_followup)
@@ -86,6 +97,12 @@ class Engine:
         answer = self.builder.build(question, resolved, ranked)
         log.debug("ask %r → %s %s", resolved, answer.kind, [c.section for c in answer.citations])
         return answer
+
+
+def too_complex(asked: int, answered: int, sample: str) -> str:
+    if is_english(sample):
+        return f"The question has {asked} parts; only the first {answered} were answered. Ask the rest separately."
+    return f"问题包含{asked}个部分，只回答了前{answered}个；其余请分开提问。"
 
 
 def combine(question: str, answers: list[Answer]) -> Answer:

@@ -13,7 +13,7 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
 
-from rag.embeddings import MODEL_ID, E5EmbeddingFunction, E5Embeddings
+from rag.embeddings import MODEL_ID, E5EmbeddingFunction, E5Embeddings, set_threads
 from rag.settings import Settings
 from rag.structure import load_corpus
 from rag.text import sentence_spans
@@ -84,6 +84,7 @@ class LetterIndex:
     def __init__(self, settings: Settings, client: chromadb.ClientAPI | None = None):
         self.settings = settings
         self.client = client or make_client(settings)
+        set_threads(settings.threads)  # before the model is first loaded
         self.embeddings = E5Embeddings(settings.embedding_variant)
         self.letters: list[Letter] = load_corpus(settings.corpus_dir)
         self.sections = self._store(settings.collection)

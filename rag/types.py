@@ -112,6 +112,7 @@ class Answer:
     closest: str | None = None  # for not-found answers: the nearest section id
     mode: str = "extractive"
     outcome: str = ""  # answered / closest (the letter does not say exactly this) / not_found; "" = by `found`
+    notice: str = ""  # something the person should know about how this answer was made (shown beside it)
 
     @property
     def graded(self) -> str:
@@ -133,6 +134,8 @@ class Answer:
             out["resolved_question"] = self.resolved_question
         if self.closest:
             out["closest_section"] = self.closest
+        if self.notice:
+            out["notice"] = self.notice
         return out
 
 
