@@ -15,7 +15,7 @@ from langchain_core.documents import Document
 
 from rag.embeddings import MODEL_ID, E5EmbeddingFunction, E5Embeddings, set_threads
 from rag.settings import Settings
-from rag.structure import load_corpus
+from rag.structure import read_corpus
 from rag.text import sentence_spans
 from rag.types import Letter, Section
 
@@ -28,6 +28,7 @@ class IndexReport:
     built: list[str] = field(default_factory=list)  # docs (re)indexed
     kept: list[str] = field(default_factory=list)  # docs already up to date
     removed: list[str] = field(default_factory=list)  # docs no longer in the corpus
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why) not readable letters
     sections: int = 0
     sentences: int = 0
     seconds: float = 0.0
@@ -40,6 +41,8 @@ class IndexReport:
             parts.append(f"up to date: {', '.join(self.kept)}")
         if self.removed:
             parts.append(f"removed: {', '.join(self.removed)}")
+        if self.skipped:
+            parts.append("skipped: " + ", ".join(f"{name} ({why})" for name, why in self.skipped))
         return "; ".join(parts) + f" in {self.seconds:.1f} s"
 
 
@@ -86,7 +89,9 @@ class LetterIndex:
         self.client = client or make_client(settings)
         set_threads(settings.threads)  # before the model is first loaded
         self.embeddings = E5Embeddings(settings.embedding_variant)
-        self.letters: list[Letter] = load_corpus(settings.corpus_dir)
+        corpus = read_corpus(settings.corpus_dir)
+        self.letters: list[Letter] = corpus.letters
+        self.skipped = corpus.skipped  # files of the corpus folder that are not readable letters
         self.sections = self._store(settings.collection)
         self.sentences = self._store(settings.collection + "_sentences")
 
@@ -114,7 +119,7 @@ class LetterIndex:
     def ensure(self, progress: Progress | None = None, force: bool = False) -> IndexReport:
         """Index every letter whose content hash is not in the store yet; drop letters that are gone."""
         started = time.perf_counter()
-        report = IndexReport()
+        report = IndexReport(skipped=list(self.skipped))
         stored = self.stored_hashes()
         current = {letter.doc: letter for letter in self.letters}
         stale = [letter for letter in self.letters if force or stored.get(letter.doc) != letter.content_hash]

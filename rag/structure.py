@@ -286,13 +286,52 @@ def _sort_key(node: _Node) -> tuple[int, ...]:
     return tuple(int(p) for p in node.id.split("."))
 
 
+MAX_LETTER_BYTES = 2_000_000  # a reply letter is a few thousand characters; anything this large is not one
+
+
+class CorpusError(ValueError):
+    """No readable letter in the corpus folder; the message names the folder."""
+
+
 def load_letter(path: Path) -> Letter:
-    source = path.read_text(encoding="utf-8")
-    return parse_letter(source, path.stem)
+    """One letter; ValueError (with a reason people can act on) when the file is not a readable letter."""
+    raw = path.read_bytes()
+    if len(raw) > MAX_LETTER_BYTES:
+        raise ValueError(f"too large ({len(raw) // 1024} KB)")
+    if b"\x00" in raw:
+        raise ValueError("binary, not text")
+    try:
+        source = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text (save it as UTF-8)") from None
+    letter = parse_letter(source, path.stem)
+    if not any(s.text.strip() for s in letter.sections):
+        raise ValueError("empty")
+    return letter
+
+
+@dataclass
+class Corpus:
+    letters: list[Letter]
+    skipped: list[tuple[str, str]]  # (file name, why): files in the folder that are not readable letters
+
+
+def read_corpus(corpus_dir: Path) -> Corpus:
+    """Every readable letter of the folder, in name order; the others are reported by name, never fatal."""
+    letters, skipped = [], []
+    for path in sorted(Path(corpus_dir).glob("*.txt")):
+        try:
+            letters.append(load_letter(path))
+        except FileNotFoundError:
+            skipped.append((path.name, "removed while being read"))
+        except (OSError, ValueError) as err:
+            skipped.append((path.name, str(err)))
+    if not letters:
+        why = "; ".join(f"{name}: {reason}" for name, reason in skipped)
+        raise CorpusError(f"no readable letter (*.txt, UTF-8) in {corpus_dir}" + (f" ({why})" if why else "")
+                          + " — set RAG_CORPUS_DIR to the folder of the letters")
+    return Corpus(letters, skipped)
 
 
 def load_corpus(corpus_dir: Path) -> list[Letter]:
-    paths = sorted(Path(corpus_dir).glob("*.txt"))
-    if not paths:
-        raise FileNotFoundError(f"no letters (*.txt) in {corpus_dir}")
-    return [load_letter(p) for p in paths]
+    return read_corpus(corpus_dir).letters
