@@ -86,8 +86,9 @@ class AnswerBuilder:
             # Words the letter never uses decide only where no finer evidence check follows;
             # figure and list answers are held to their own clause instead.
             return self._not_found(question, resolved, q, closest, f"unknown terms {q.unknown}")
-        if signed_year and q.years and max(q.years) > signed_year and _OUTCOME.search(q.text):
-            # A letter cannot report how a later year turned out.
+        if (signed_year and q.years and max(q.years) >= signed_year and _OUTCOME.search(q.text)
+                and not re.search(r"还是|是不是|\bor\b", q.text)):  # "已经实现了，还是2018年才要完成的" asks which
+            # A letter cannot report how its own year, or a later one, turned out: only what it planned.
             return self._not_found(question, resolved, q, closest, "outcome after the letter's date")
         handler = {
             "figure": self._figure_answer,
@@ -493,15 +494,21 @@ class AnswerBuilder:
 
     def _agent_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         """Which department did it: an organisation named in the sentence before the act asked about."""
-        if any(t not in self.letters[evidence[0].section.doc].source for t in q.terms
-               if len(t) >= 2 and t not in ANSWER_TYPE_WORDS):
+        source = self.letters[evidence[0].section.doc].source
+        if any(v not in source and v[-1] not in source for v in q.verbs if len(v) >= 2):
             return None  # the act itself (牵头, 承建…) is not in the letter
+        named = re.findall(r"《[^》]+》", q.text)
         for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
             if not self._coverage_ok(q, sent, 0.6, section):
                 continue
-            acts = [sent.find(t) for t in q.terms if t in sent and t not in sent[:4]]
-            before = sent[: min(acts)] if acts else ""
-            orgs = [o for o in _ORG.findall(before) if o not in q.text]
+            if named and named[0] in sent:
+                # "《…》是哪两个部门发的": the bodies in the clause that names the document
+                at = sent.find(named[0])
+                before = re.split(r"[，,；;。]", sent[:at])[-1]
+            else:
+                acts = [sent.find(t) for t in q.terms if t in sent and t not in sent[:4]]
+                before = sent[: min(acts)] if acts else ""
+            orgs = [o.lstrip("和与及、") for o in _ORG.findall(before) if o not in q.text]
             if orgs:
                 cite = Citation(section.doc, section.id, section.label, sent)
                 return Answer(question, f"**{'、'.join(dict.fromkeys(orgs))}**\n\n> {sent} {cite.marker()}",
@@ -602,7 +609,7 @@ def _clause_at(text: str, pos: int) -> str:
 _FULL_NAME = re.compile(r"全称|全名|是什么的简称|是什么意思|指的是什么|指什么|stands? for|full name|short for", re.I)
 _DIFFERS_ZH = {"year": "年份不同", "status": "计划与实绩不同", "level": "级别不同"}
 _DIFFERS_EN = {"year": "a different year", "status": "plan versus result", "level": "a different level"}
-_OUTCOME = re.compile(r"完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|did\b|achieved|was met|were met|turned out", re.I)
+_OUTCOME = re.compile(r"完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|实际(?:新增|完成|达到|实现|建成|有)|完成没有|有没有完成|是否完成|年底|did\b|achieved|was met|were met|turned out", re.I)
 _OTHER_DOCUMENT = re.compile(r"《[^》]+》|实施意见|暂行规定|管理办法|实施办法|方案|细则|通知|规划")
 _THIS_LETTER = re.compile(r"答复|回复|这封|这份|本信|该信|\breply\b|\bletter\b", re.I)
 _ORG = re.compile(r"(?:省|市|国家|中科院)?[\u4e00-\u9fff]{0,6}?(?:厅|局|委员会|办公厅|政府|科学院|研究院|大学)(?=[、,，和与共]|$)")

@@ -90,7 +90,9 @@ def _topic_terms(q: Question, letter: Letter) -> list[str]:
         groups = [g for g in translate_groups(q.text) if any(normalize(w) in normalize(letter.source) for w in g)]
         words = [w for g in groups for w in g if not cues()["frame"].search(w)]
         return [w for w in words if w in letter.source]
-    return [t for t in q.terms if not cues()["frame"].search(t) and not cues()["letter"].fullmatch(t)]
+    # a topic is something the letter speaks of: fillers (大概, 简单) are not
+    return [t for t in q.terms if not cues()["frame"].search(t) and not cues()["letter"].fullmatch(t)
+            and (t in letter.source or any(a in letter.source for a in alternatives(t)))]
 
 
 def compose(question: str, resolved: str, scope: Scope, letter: Letter, q: Question, scorer: Scorer) -> Answer | None:

@@ -27,8 +27,8 @@ _UNIT_OF_WORD = {"个": "count", "家": "count", "项": "count", "所": "count",
                  "万元": "money", "亿元": "money", "元": "money", "钱": "money", "万": "money", "亿": "money"}
 # 几 asks only when it is not part of a time span (那几年, 近几年, 这几天).
 _ASK_UNIT = re.compile(r"(?:多少|(?<![那这近前好哪])几(?![年天月乎类种方面]))(人次|万元|亿元|个|家|项|名|位|次|所|件|条|人|元|钱|万|亿)?")
-_MONEY_WORDS = re.compile(r"资金|经费|贷款|投资|钱|拨款|预算|补贴|金额|多少万|多少亿|how much money|lending|loan|fund size|investment|budget|cost")
-_PERCENT_WORDS = re.compile(r"百分之|百分比|增长多少|涨多少|增幅|比例|比重|增速|增长率|growth|grow|percent|rate")
+_MONEY_WORDS = re.compile(r"资金|经费|贷款|投资|钱|拨款|预算|补贴|金额|多少万|多少亿|\bhow much money\b|\blending\b|\bloans?\b|\bfund size\b|\binvestments?\b|\bbudget\b|\bcosts?\b")
+_PERCENT_WORDS = re.compile(r"百分之|百分比|增长多少|涨多少|增幅|比例|比重|增速|增长率|\bgrowth\b|\bgrow\b|\bpercent|\brate\b")
 _PEOPLE_WORDS = re.compile(r"多少人|几人|人数|名额|人才|人员|技术员|how many people|how many persons")
 _TIMES_WORDS = re.compile(r"次数|几次|多少次|how many times")
 _TARGET_INTENT = re.compile(r"今年|计划|打算|准备|目标|将要|预计|力争|指标|要|将|\bwill\b|should|plan|target|expected|goal|aim|supposed|going to")
@@ -46,7 +46,7 @@ _AGENT = re.compile(r"哪家单位|哪个单位|哪些单位|哪个部门|哪些
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪(?:几|些|[一二两三四五六七八九十])?个?(?:城市|市|省份|省|国家|地区|地市)(?![\u4e00-\u9fff]*(?:部门|单位))|地址|位置|where|which (?:[\w-]+ ){0,2}(?:province|provinces|city|cities|country|countries|place|places|zones?|regions?|districts?)\b", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
-_FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次|个|家)数[？?]?$|(?:数量|数目|个数|总数|家数|人数|次数|金额|规模)(?:目标|指标|是|为|有)?[？?。]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
+_FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次|个|家)数[？?]?$|(?:数量|数目|个数|总数|家数|人数|次数|金额|规模)(?:目标|指标)?(?:是|为|有)?(?:多少)?[？?。]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
                          r"what(?:'s| is| was| are) the (?:[\w-]+ ){0,3}(?:number|amount|target|rate|goal|figure|count)|\brate\b|percent", re.I)
 # An English yes/no question that quotes a number checks it ("Is the target 150?").
 _YES_NO_EN = re.compile(r"^(?:is|are|was|were|did|does|do|has|have|will|would|can|so)\b", re.I)
