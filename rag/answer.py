@@ -16,7 +16,7 @@ from pathlib import Path
 from rag import compare, overview
 from rag.figures import FIGURE, section_status, sentence_status
 from rag.match import Candidate, FigureMatcher, parent_title
-from rag.questions import ANSWER_TYPE_WORDS, LEXICON, UNIT_GROUPS, Question, analyze, intent_of, segmenter
+from rag.questions import LEXICON, UNIT_GROUPS, Question, analyze, intent_of, letter_form, segmenter
 from rag.questions import places as places_list
 from rag.retrieve import Retrieval, translate_groups, translate_terms
 from rag.scoring import Scorer, bigrams
@@ -206,7 +206,7 @@ class AnswerBuilder:
             return self._passage_answer(question, resolved, q, evidence, retrieval)
         letter = self.letters[evidence[0].section.doc] if evidence else next(iter(self.letters.values()))
         signed_year = letter.meta.signed.year if letter.meta.signed else None
-        subject = analyze(_as_figure_question(q.text, q.figures, q.english), letter.source, signed_year,
+        subject = analyze(_as_figure_question(letter_form(q.text, letter.source), q.figures, q.english), letter.source, signed_year,
                           self.cache_dir, ambient=letter.meta.signer)
         subject.kind = "figure"
         units = {u for _, u in quoted if u}
@@ -594,7 +594,7 @@ def _as_figure_question(text: str, figures: list[str], english: bool) -> str:
 # "哪些文件", "哪几个三年行动计划": the kind of document asked for (what a 《…》 name ends in)
 _DOC_KIND = r"[\u4e00-\u9fff]{0,8}?(?:文件|政策|办法|规定|方案|意见|计划|规划|规则|细则|通知|条例)"
 _ASKED_DOCUMENT = re.compile(r"(?:哪些|哪几[个份部项]?|什么|哪[一二三四五六七八九十两][个份部项]?)(" + _DOC_KIND + r")"
-                             r"|(" + _DOC_KIND + r")(?:有|是|都有|包括)?(?:哪些|哪几[个份部项]?|什么)[？?]?$"
+                             r"|(" + _DOC_KIND + r")(?:分别)?(?:有|是|都有|包括|叫|叫做)?(?:哪些|哪几[个份部项]?|什么)(?:名字|名称)?[？?]?$"
                              r"|\b(?:which|what) (documents?|policies|regulations|plans|measures)\b")
 _NAMED_DOC = re.compile(r"《[^》]{2,60}》")
 

@@ -19,13 +19,14 @@ if TYPE_CHECKING:
 # "A和B哪个多", "比2017年多还是少", "相差多少", "Which is larger, A or B?"
 _COMPARE = re.compile(
     r"哪(?:个|类|一个|一类|项|一项)?(?:更|比较)?(?:多|少|大|小|高|低)|哪(?:个|类|一个|项)[^，,？?]{0,8}?(?:更|比较)(?:多|少|大|小|高|低)|多还是少|大还是小|高还是低|(?:多|少)了?几个|相差|差(?:了)?多少|差距"
-    r"|比.{1,30}?(?:多|少|高|低|大|小)(?:吗|呢|多少|几)?|相比|对比|比较"
+    r"|比.{1,30}?(?:多|少|高|低|大|小)(?:吗|呢|多少|几)?|相比|对比|比较|一样(?:吗|的吗|多)?|相同|相等|\bsame\b|\bequal\b"
     r"|\b(?:more|fewer|less|larger|bigger|higher|lower|greater|smaller)\b.{0,40}\b(?:than|or)\b|\bcompare|\bwhich is (?:larger|bigger|higher|more)",
     re.I,
 )
 _CONNECTOR = re.compile(r"和|与|跟|同|还是|相比|对比|比|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|compared (?:with|to)", re.I)
 # "哪些指标是120家", "哪两项都是增长15%": the figures that share a quoted value
 _WHICH = re.compile(r"哪些|哪几|哪两|哪[一二三四五六七八九十]|什么指标|\bwhich\b|\bwhat\b", re.I)
+_SHARED = re.compile(r"同一个|同样的|相同|一样|\bsame\b|\bequal\b", re.I)
 # "带“以上”的目标一共几项": figures counted by a qualifier
 _QUALIFIER_ASK = re.compile(r"[“\"'‘](以上|达到|增长)[”\"'’](?:的)?(?:目标|指标|数字)?.{0,8}(?:几|多少|how many)|(?:几|多少)(?:项|个)[^，,？?]{0,8}[“\"'‘](以上|达到|增长)[”\"'’]")
 
@@ -42,6 +43,8 @@ def is_comparison_text(text: str) -> bool:
 
 def compose(builder: AnswerBuilder, question: str, resolved: str, q: Question, retrieval: Retrieval) -> Answer | None:
     which = _WHICH.search(q.text)
+    if which and not q.figures and _SHARED.search(q.text):
+        return _shared_values(builder, question, resolved, q)
     if which and q.figures and q.text.find(q.figures[0]) > which.start() and not _COMPARE.search(q.text):
         return _same_value(builder, question, resolved, q)
     if m := _QUALIFIER_ASK.search(q.text):
@@ -81,6 +84,26 @@ def _same_value(builder: AnswerBuilder, question, resolved, q: Question) -> Answ
     said = "、".join(q.figures)
     head = (f"{len(same)} figures of the letter are {said}:" if q.english else f"信中数值为“{said}”的有{len(same)}项：")
     return _listing(builder, question, resolved, q, head, same)
+
+
+def _shared_values(builder: AnswerBuilder, question, resolved, q: Question) -> Answer | None:
+    """"哪两个指标的增长目标是同一个百分比": the figures of the asked kind that share a value."""
+    groups: dict[tuple[float, str], list[Figure]] = {}
+    for letter in builder.letters.values():
+        for f in figures_of(letter):
+            if q.unit_group and f.unit not in UNIT_GROUPS[q.unit_group]:
+                continue
+            if q.intent and f.status != q.intent:
+                continue
+            groups.setdefault((f.value, f.unit), []).append(f)
+    shared = [fs for fs in groups.values() if len(fs) >= 2]
+    if not shared:
+        return None
+    figures = [f for fs in shared for f in fs]
+    values = "、".join(fs[0].text for fs in shared)
+    head = (f"Figures of the letter that share a value: {values}." if q.english
+            else f"信中数值相同的有{len(shared)}组：{values}。")
+    return _listing(builder, question, resolved, q, head, figures)
 
 
 def _by_qualifier(builder: AnswerBuilder, question, resolved, q: Question, qualifier: str) -> Answer | None:

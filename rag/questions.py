@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -167,6 +168,28 @@ def _drop_trailing_verbs(phrase: str) -> str:
     return "".join(w for w, _ in words)
 
 
+_CN_COUNT = re.compile(r"(?<![第哪这那每几前后头一二两三四五六七八九十百千万])([零一二两三四五六七八九十百千]+[万亿]?)(?=个亿|亿元|万元|亿|万|人次|个|家|项|名|次|所|条|件|人|%)")
+
+
+def letter_form(text: str, letter_text: str = "") -> str:
+    """Figures as the letter writes them: Chinese numerals before a unit in digits, 个亿 and bare 亿/万
+    as 亿元/万元, full-width digits and percent signs folded (三十六个 → 36个, 3个亿 → 3亿元, 15％ → 15%).
+    A numeral the letter itself writes that way stays (科技创新六项行动 is a name, not a count)."""
+    import cn2an
+
+    def digits(m: re.Match) -> str:
+        unit = text[m.end():m.end() + 2]
+        if letter_text and (m[1] + unit[:1]) in letter_text:
+            return m[1]
+        return str(cn2an.cn2an(m[1], "smart"))
+
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"百分之([\d.]+|[零一二两三四五六七八九十]+)", lambda m: m[1] + "%", text)
+    text = _CN_COUNT.sub(digits, text)
+    text = re.sub(r"(\d+(?:\.\d+)?)个?(亿|万)(?!元)", r"\1\2元", text)
+    return text
+
+
 def years_of(question: str, signed_year: int | None) -> list[int]:
     # a year, not a count of four digits (2000项以上)
     years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)(?=\s*年|[^\d项个家名次万亿元%％人件所条倍台套]|$)", question)]
@@ -213,7 +236,8 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     core = _NEGATED_ASIDE.sub("", text)
     excluded = [w for aside in _NEGATED_ASIDE.findall(text)
                 for w in re.findall(r"[\u4e00-\u9fff]{2,}", re.sub(r"不是|不包括|并非|不含|而非|那块|那部分|方面|不算|除了|以外|之外", " ", aside))]
-    figures = [m[0] for m in FIGURE.finditer(core) if not (m["unit"] == "年" and not m["tail"])]  # years, not counts
+    # figures quoted in the question, read as the letter writes them (三十六个 → 36个, 3个亿 → 3亿元)
+    figures = [m[0] for m in FIGURE.finditer(letter_form(core, letter_text)) if not (m["unit"] == "年" and not m["tail"])]
     years = years_of(core, signed_year)
     unit_group = unit_group_of(core)
     intent = intent_of(core)
