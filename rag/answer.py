@@ -258,8 +258,9 @@ class AnswerBuilder:
                     continue  # a bare heading is not evidence
                 score = self.scorer.relevance(q, sent) + 0.15 / (1 + e.rank)
                 sim = retrieval.sentence_similarity.get((e.section.doc, e.section.id, a))
-                if q.english and sim is not None:
-                    score += 2 * sim
+                if q.english:
+                    # the glossary's terms first; the vectors bridge what it cannot render
+                    score += self.scorer.relevance(q, sent) + (sim or 0.0)
                 scored.append((score, e.section, sent, a))
         scored.sort(key=lambda t: -t[0])
         return scored[:n]
@@ -276,6 +277,8 @@ class AnswerBuilder:
         best = self._best_sentences(q, evidence, retrieval, n=2)
         if not best or not self._coverage_ok(q, best[0][2], section=best[0][1]):
             return None
+        if q.english and self.scorer.relevance(q, best[0][2] + best[0][1].title) <= 0.5:
+            return None  # a passage must carry most of what an English question names, not one word of it
         citations, lines = [], []
         for i, (score, section, sent, _) in enumerate(best):
             if i and (score < best[0][0] * 0.8 or not self._coverage_ok(q, sent, section=section)):
@@ -398,28 +401,43 @@ class AnswerBuilder:
 
     def _place_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         """Which city/country: places count when they form a coordinated list (沈阳、大连、鞍山联合创建…)
-        or stand in the same list piece as what the question names; never a place inside another name."""
-        terms = " ".join(q.terms) or self._query_text(q)
-        for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
+        or stand in the same list piece as what the question names; never a place inside another name.
+        Lists in other sentences of the same section that fit the question too are added (德国、韩国、芬兰
+        in one sentence of §4.3, 俄罗斯、白俄罗斯、乌克兰 in the next)."""
+        found: list[str] = []
+        quotes: list[tuple[Section, str]] = []
+        for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=4):
+            if quotes and section.id != quotes[0][0].id:
+                continue
             if not self._coverage_ok(q, sent, 0.5):
                 continue
-            for c0, c1 in clause_spans(sent):
-                clause = sent[c0:c1]
-                fit = self.scorer.relevance(q, clause) if q.english else self.scorer.overlap(terms, clause)
-                if fit < (0.3 if q.english else 0.4):
-                    continue
-                found = [p for p in self._listed_places(clause) if p not in q.text]
-                if not found:
-                    # a single place that stands with what is asked, in its own list piece
-                    for piece in clause.split("、"):
-                        fit = self.scorer.relevance(q, piece) if q.english else self.scorer.overlap(terms, piece)
-                        if fit >= 0.5:
-                            found.extend(p for p in self._places_in(piece) if p not in q.text)
-                if found:
-                    cite = Citation(section.doc, section.id, section.label, sent)
-                    text = f"**{'、'.join(dict.fromkeys(found))}**\n\n> {sent} {cite.marker()}"
-                    return Answer(question, text, True, (cite,), "place", "unknown", resolved)
-        return None
+            places = self._places_for(q, sent)
+            if places:
+                found.extend(places)
+                quotes.append((section, sent))
+        if not found:
+            return None
+        cites = tuple(Citation(s.doc, s.id, s.label, sent) for s, sent in quotes)
+        text = f"**{'、'.join(dict.fromkeys(found))}**\n\n" + "\n".join(f"> {c.quote} {c.marker()}" for c in cites)
+        return Answer(question, text, True, cites, "place", "unknown", resolved)
+
+    def _places_for(self, q: Question, sent: str) -> list[str]:
+        terms = " ".join(q.terms) or self._query_text(q)
+        for c0, c1 in clause_spans(sent):
+            clause = sent[c0:c1]
+            fit = self.scorer.relevance(q, clause) if q.english else self.scorer.overlap(terms, clause)
+            if fit < (0.3 if q.english else 0.4):
+                continue
+            found = [p for p in self._listed_places(clause) if p not in q.text]
+            if not found:
+                # a single place that stands with what is asked, in its own list piece
+                for piece in clause.split("、"):
+                    fit = self.scorer.relevance(q, piece) if q.english else self.scorer.overlap(terms, piece)
+                    if fit >= 0.5:
+                        found.extend(p for p in self._places_in(piece) if p not in q.text)
+            if found:
+                return found
+        return []
 
     def _full_name_answer(self, question, resolved, q: Question, letter: Letter) -> Answer | None:
         """What a short name stands for (自创区 → 沈大国家自主创新示范区): the shortest name of the letter
