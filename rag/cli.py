@@ -10,9 +10,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.settings import Settings
+from rag.index import StoreError
+from rag.settings import Settings, SettingsError
+from rag.structure import CorpusError
 from rag.types import Turn
 from rag.validate import BadQuestion, decode_question
+
+log = logging.getLogger("rag.cli")
 
 EXIT_BAD_INPUT = 2
 
@@ -97,12 +101,15 @@ def cmd_chat(args, settings: Settings) -> int:
             continue
         try:
             answer = engine.ask(decode_question(line), history)
-        except BadQuestion as err:
+        except Exception as err:  # a bad line, or a store that stopped answering: this line fails, the run goes on
+            reason = str(err) if isinstance(err, BadQuestion | StoreError) else f"could not answer ({type(err).__name__})"
+            if not isinstance(err, BadQuestion | StoreError):
+                log.error("answering a line failed: %s", err)
             shown = line.decode("utf-8", errors="replace")
             if args.json:
-                print(json.dumps({"question": shown, "error": str(err)}, ensure_ascii=False), flush=True)
+                print(json.dumps({"question": shown, "error": reason}, ensure_ascii=False), flush=True)
             else:
-                print(f"error: {err}\n", flush=True)
+                print(f"error: {reason}\n", flush=True)
             continue
         history.append(Turn(answer.question, answer))
         _print_answer(answer, args.json)
@@ -175,13 +182,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("RAG_LOG_LEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     handler = {"ask": cmd_ask, "chat": cmd_chat, "index": cmd_index, "outline": cmd_outline,
                "eval": cmd_eval, "bench": cmd_bench}[args.command]
     try:
         return handler(args, settings)
-    except BadQuestion as err:
+    except (BadQuestion, StoreError, CorpusError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # the reader went away (`rag ask … | head`): nothing more to say, and no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         return 130

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+import tempfile
+import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from functools import cached_property
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from rag.answer import AnswerBuilder
 from rag.compare import is_comparison_text
 from rag.figures import figures_of
 from rag.followup import resolve_followup, split_compound
-from rag.index import IndexReport, LetterIndex, Progress
+from rag.index import IndexReport, LetterIndex, Progress, StoreError, check_data_dir, make_client, memory_client
 from rag.questions import official_wording, segmenter
 from rag.retrieve import HybridRetriever, make_retriever
 from rag.settings import Settings
@@ -31,14 +33,39 @@ class Engine:
     builder: AnswerBuilder
     index_report: IndexReport
     started_seconds: float = 0.0
+    notice: str = ""  # how the engine is running when it is not as configured (store in memory, rebuilt)
+    corpus_state: tuple = ()  # names, sizes and times of the corpus files the index was built from
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.corpus_state = corpus_state(self.settings.corpus_dir)
 
     @property
     def letters(self) -> list[Letter]:
         return self.index.letters
 
-    @cached_property
+    @property
     def letter_text(self) -> str:
-        return "\n".join(letter.source for letter in self.letters)
+        return self.index.letter_text
+
+    def refresh(self) -> str:
+        """Re-index when a letter was edited, added or removed on disk (checked at every question, by the
+        files' sizes and times: microseconds). Returns a notice when it did, "" otherwise."""
+        state = corpus_state(self.settings.corpus_dir)
+        if state == self.corpus_state:
+            return ""
+        with self._reload_lock:
+            if state == self.corpus_state:
+                return ""  # another thread did it
+            index = LetterIndex(self.settings, client=self.index.client)
+            report = index.ensure()
+            retriever = make_retriever(index, k=self.settings.top_k)
+            builder = AnswerBuilder.from_settings(self.settings, index.letters, retrieve=retriever.rank)
+            self.index, self.retriever, self.builder, self.index_report = index, retriever, builder, report
+            self.corpus_state = state
+        notice = f"the letters changed on disk and were indexed again ({report.summary()})"
+        log.info(notice)
+        return notice
 
     @property
     def mode(self) -> str:
@@ -60,6 +87,17 @@ class Engine:
         Raises rag.validate.BadQuestion for input that is not a question (empty, too long, control bytes).
         """
         question = clean_question(question, self.settings)
+        reloaded = self.refresh()
+        answer = self._ask_parts(question, history)
+        notices = [n for n in (reloaded, self._store_notice(), answer.notice) if n]
+        return replace(answer, notice=" ".join(notices)) if notices else answer
+
+    def _store_notice(self) -> str:
+        if self.retriever.dense_paused_until > time.monotonic():
+            return self.retriever.store_problem
+        return ""
+
+    def _ask_parts(self, question: str, history: Sequence[Turn]) -> Answer:
         # "A和B哪个多，多几个" is one comparison, not two questions
         parts = [question] if is_comparison_text(question) else split_compound(strip_markup(question) or question)
         if len(parts) == 1:
@@ -99,6 +137,17 @@ class Engine:
         return answer
 
 
+def corpus_state(corpus_dir: Path) -> tuple:
+    out = []
+    for path in sorted(Path(corpus_dir).glob("*.txt")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue  # removed between the listing and the look
+        out.append((path.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
 def too_complex(asked: int, answered: int, sample: str) -> str:
     if is_english(sample):
         return f"The question has {asked} parts; only the first {answered} were answered. Ask the rest separately."
@@ -123,12 +172,31 @@ def combine(question: str, answers: list[Answer]) -> Answer:
     )
 
 
-def load_engine(settings: Settings, progress: Progress | None = None) -> Engine:
-    """Open the index (building it the first time or when a letter changed) and make the engine."""
+def load_engine(settings: Settings, progress: Progress | None = None, memory_fallback: bool = False) -> Engine:
+    """Open the index (building it the first time or when a letter changed) and make the engine.
+
+    Raises StoreError when the data folder or the Chroma server cannot be used, unless `memory_fallback`
+    (the page): then the index is built in memory and `engine.notice` says why.
+    """
     started = time.perf_counter()
-    segmenter(settings.data_dir / "jieba")  # jieba's cache goes under our data folder, not the shared /tmp
-    index = LetterIndex(settings)
+    notice, client = "", None
+    try:
+        if not settings.chroma_host:
+            check_data_dir(settings)
+        jieba_dir = settings.data_dir / "jieba"  # jieba's cache goes under our data folder, not the shared /tmp
+        if settings.chroma_host:
+            client = make_client(settings)
+    except StoreError as err:
+        if not memory_fallback:
+            raise
+        notice = f"{err}; answering from an index kept in memory"
+        log.warning(notice)
+        jieba_dir, client = Path(tempfile.mkdtemp(prefix="letter-qa-")), memory_client()
+    segmenter(jieba_dir)
+    index = LetterIndex(settings, client=client)
     report = index.ensure(progress=progress)
     retriever = make_retriever(index, k=settings.top_k)
     builder = AnswerBuilder.from_settings(settings, index.letters, retrieve=retriever.rank)
-    return Engine(settings, index, retriever, builder, report, time.perf_counter() - started)
+    engine = Engine(settings, index, retriever, builder, report, time.perf_counter() - started)
+    engine.notice = notice or report.repaired
+    return engine

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
@@ -29,6 +31,7 @@ class IndexReport:
     kept: list[str] = field(default_factory=list)  # docs already up to date
     removed: list[str] = field(default_factory=list)  # docs no longer in the corpus
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why) not readable letters
+    repaired: str = ""  # why a damaged store was rebuilt
     sections: int = 0
     sentences: int = 0
     seconds: float = 0.0
@@ -41,17 +44,51 @@ class IndexReport:
             parts.append(f"up to date: {', '.join(self.kept)}")
         if self.removed:
             parts.append(f"removed: {', '.join(self.removed)}")
+        if self.repaired:
+            parts.append(self.repaired)
         if self.skipped:
             parts.append("skipped: " + ", ".join(f"{name} ({why})" for name, why in self.skipped))
         return "; ".join(parts) + f" in {self.seconds:.1f} s"
 
 
+class StoreError(RuntimeError):
+    """The index cannot be used (data folder unusable, Chroma server down); the message is one line
+    that names the place and the setting to change."""
+
+
+def check_data_dir(settings: Settings) -> None:
+    """The data folder exists (or can be made) and takes writes; StoreError naming it otherwise."""
+    path = settings.data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as err:
+        why = "is a file, not a folder" if path.is_file() else (err.strerror or str(err)).lower()
+        raise StoreError(f"data folder {path} {why} — set RAG_DATA_DIR to a writable folder") from None
+
+
 def make_client(settings: Settings) -> chromadb.ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        where = f"{settings.chroma_host}:{settings.chroma_port}"
+        try:
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+            # Chroma's HTTP client waits forever by default: every call gets the store timeout instead
+            client._server._session.timeout = httpx.Timeout(settings.store_timeout_s, connect=min(2.0, settings.store_timeout_s))
+            client.heartbeat()
+        except Exception as err:  # connection refused, timeout, not a Chroma server
+            raise StoreError(f"Chroma server {where} does not answer ({type(err).__name__}) — start it or unset "
+                             f"RAG_CHROMA_HOST to use the embedded store") from None
+        return client
+    check_data_dir(settings)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def memory_client() -> chromadb.ClientAPI:
+    """An in-memory store: answers still work when the data folder cannot be used (nothing is kept)."""
+    return chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
 
 
 def section_document(section: Section, content_hash: str) -> Document:
@@ -81,19 +118,49 @@ def sentence_documents(section: Section, content_hash: str) -> list[Document]:
     ]
 
 
+def _is_corruption(err: Exception) -> bool:
+    text = str(err).lower()
+    return any(k in text for k in ("not a database", "malformed", "database disk image", "no such table",
+                                   "file is encrypted", "corrupt"))
+
+
+def _drop_store(path) -> None:
+    import gc
+    import shutil
+
+    gc.collect()  # let go of the handles of the damaged store before removing it
+    shutil.rmtree(path, ignore_errors=True)
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # Chroma keeps one client per path: forget the damaged one
+
+
 class LetterIndex:
     """The letters and their two Chroma collections: one record per section, one per sentence."""
 
     def __init__(self, settings: Settings, client: chromadb.ClientAPI | None = None):
         self.settings = settings
-        self.client = client or make_client(settings)
+        self.repaired = ""  # why the embedded store was rebuilt from the corpus, if it was
         set_threads(settings.threads)  # before the model is first loaded
         self.embeddings = E5Embeddings(settings.embedding_variant)
         corpus = read_corpus(settings.corpus_dir)
         self.letters: list[Letter] = corpus.letters
         self.skipped = corpus.skipped  # files of the corpus folder that are not readable letters
-        self.sections = self._store(settings.collection)
-        self.sentences = self._store(settings.collection + "_sentences")
+        self.letter_text = "\n".join(letter.source for letter in self.letters)
+        try:
+            self.client = client or make_client(settings)
+            self.sections = self._store(settings.collection)
+            self.sentences = self._store(settings.collection + "_sentences")
+        except Exception as err:
+            if client is not None or settings.chroma_host or not _is_corruption(err):
+                raise StoreError(f"the index cannot be opened ({type(err).__name__}: {err})") from err
+            # The embedded store is a copy of the corpus: a damaged one is dropped and built again.
+            self.repaired = f"the index at {settings.chroma_dir} was damaged ({err}); rebuilt from the letters"
+            log.warning(self.repaired)
+            _drop_store(settings.chroma_dir)
+            self.client = make_client(settings)
+            self.sections = self._store(settings.collection)
+            self.sentences = self._store(settings.collection + "_sentences")
 
     def _store(self, name: str) -> Chroma:
         # Open the collection with our registered embedding function first, so Chroma records it in
@@ -119,7 +186,7 @@ class LetterIndex:
     def ensure(self, progress: Progress | None = None, force: bool = False) -> IndexReport:
         """Index every letter whose content hash is not in the store yet; drop letters that are gone."""
         started = time.perf_counter()
-        report = IndexReport(skipped=list(self.skipped))
+        report = IndexReport(skipped=list(self.skipped), repaired=self.repaired)
         stored = self.stored_hashes()
         current = {letter.doc: letter for letter in self.letters}
         stale = [letter for letter in self.letters if force or stored.get(letter.doc) != letter.content_hash]

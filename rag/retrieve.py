@@ -3,7 +3,9 @@ and an exact lane (figures and rare phrases the question repeats from the letter
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +19,8 @@ from pydantic import ConfigDict
 from rag.index import LetterIndex
 from rag.text import char_ngrams, is_english, normalize
 
+log = logging.getLogger(__name__)
+DENSE_RETRY_S = 30.0  # after the vector store fails, how long the lexical lane answers alone
 GLOSSARY_PATH = Path(__file__).with_name("glossary.tsv")
 LETTER_GLOSSARY_PATH = Path(__file__).with_name("lexicon") / "glossary_letter.tsv"
 _NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|人次|个|家|项|名|次|件|所|条|人)?")
@@ -150,6 +154,8 @@ class HybridRetriever(BaseRetriever):
     bm25: BM25Retriever
     documents: list[Document]
     k: int = 4
+    dense_paused_until: float = 0.0
+    store_problem: str = ""  # the last failure of the vector store, for the page to show
 
     @classmethod
     def from_index(cls, index: LetterIndex, k: int = 4) -> HybridRetriever:
@@ -169,9 +175,7 @@ class HybridRetriever(BaseRetriever):
         # Score fusion (not rank fusion): each lane min-max normalised, so a clear lexical winner
         # is not outvoted by two near-ties of the dense lanes.
         lexical = self.bm25.vectorizer.get_scores(char_ngrams(lexical_query(question)))
-        vector = self.index.embeddings.embed_query(question)
-        dense_sections = self.index.sections.similarity_search_by_vector_with_relevance_scores(vector, k=12)
-        dense_sentences = self.index.sentences.similarity_search_by_vector_with_relevance_scores(vector, k=12)
+        dense_sections, dense_sentences = self._dense(question)
         by_sentence: dict[str, float] = {}
         for d, distance in dense_sentences:
             by_sentence.setdefault(self._key(d), -distance)
@@ -201,6 +205,21 @@ class HybridRetriever(BaseRetriever):
             for d, distance in dense_sentences
         }
         return Retrieval(question, ranked, similarity, exact, tuple(prefer))
+
+    def _dense(self, question: str) -> tuple[list, list]:
+        """The vector lanes from Chroma; empty for a while when the store does not answer, so that the
+        lexical lane keeps answering at once instead of every question waiting for a timeout."""
+        if time.monotonic() < self.dense_paused_until:
+            return [], []
+        try:
+            vector = self.index.embeddings.embed_query(question)
+            return (self.index.sections.similarity_search_by_vector_with_relevance_scores(vector, k=12),
+                    self.index.sentences.similarity_search_by_vector_with_relevance_scores(vector, k=12))
+        except Exception as err:  # server down, hung past its timeout, or gone mid-session
+            self.dense_paused_until = time.monotonic() + DENSE_RETRY_S
+            self.store_problem = f"the vector store does not answer ({type(err).__name__}); answering from the text index"
+            log.warning("%s; trying again in %.0f s", self.store_problem, DENSE_RETRY_S)
+            return [], []
 
     def exact_hits(self, question: str) -> list[str]:
         """Sections that contain a figure or a rare 4-character phrase of the question verbatim."""
