@@ -66,13 +66,14 @@ _COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项�
 
 # Greetings and thanks around a question carry nothing to match.
 _COURTESY = re.compile(
-    r"^(?:(?:您好|你好|请问|想问下|想问一下|问一下|打扰一下|麻烦问一下|hi|hello|hey|dear \w+)[!！,，。.\s]*)+"
+    r"^(?:(?:您好|你好|请问|想问下|想问一下|问一下|打扰一下|麻烦问一下|我想知道|想知道|想了解一下|想了解|hi|hello|hey|dear \w+)[!！,，。.\s]*"
+    r"|我是[^，,。？?]{1,16}?的[!！,，。\s]+|我(?:在|正在)[^，,。？?]{1,12}[，,]\s*)+"
     r"|(?:[,，。.!！\s]*(?:谢谢|多谢|谢谢您|thanks|thank you)[!！。.\s]*)+$",
     re.I,
 )
 
 # Nouns that name the kind of answer wanted rather than a thing of the letter.
-ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 部门 单位 机构 时间 日期 年份 数字 比例 增速 预期 情况 意思 内容 方面 领域 名单 全称 名称 名字 简称 标题 题目 文件".split())
+ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 额度 数额 部门 单位 机构 时间 日期 年份 数字 比例 增速 预期 情况 意思 内容 方面 领域 名单 全称 名称 名字 简称 标题 题目 文件".split())
 
 
 # Acronyms of office life that say how the answer will be used, not what it is about.
@@ -150,7 +151,7 @@ def counted_phrase(question: str) -> str:
     before = re.sub(r"(?:现在|目前|今年|去年|明年|已经|一共|总共|共|要|将|计划|打算|准备|目标是|能|会|可以|达到|新增|增长|涨|"
                     r"实现|做到|搞到|弄到|完成|发展到|增加到|提高到|扩大到|达|定了|定的|定|给的|有|是|为|了|的|都)+$", "", before)
     # "…的数量/目标/名额" name the kind of answer, not the thing counted
-    before = re.sub(r"(?:的)?(?:数量|数目|总数|规模|目标|指标|名额|次数|人数|金额|增速|预期|情况)+$", "", before)
+    before = re.sub(r"(?:的)?(?:数量|数目|总数|规模|目标|指标|名额|次数|人数|金额|额度|数额|数字|增速|预期|情况)+$", "", before)
     before = re.sub(r"(?:现在|目前|今年|去年|要|将|计划|希望|想要|预计|的)+$", "", before)
     before = re.sub(r"^(?:(?:19|20)\d{2}年|今年|去年|全省|我省|咱们省|辽宁省?|的)+", "", before)
     before = re.sub(r"^(?:希望|想要|预计|计划|打算|准备)+", "", before)
