@@ -117,38 +117,50 @@ class AnswerBuilder:
 
     # ---- answers --------------------------------------------------------------------------
     def _meta_answer(self, question: str, resolved: str, q: Question, letter: Letter) -> Answer | None:
+        """Facts of the letter itself (文号, addressee, signer, dates …): every one the question asks
+        ("Who sent this reply, and to whom?" is two), each with the line of the letter it stands in."""
         if _OTHER_DOCUMENT.search(resolved) and not _THIS_LETTER.search(resolved):
             return None  # the 文号 or date of a document the letter cites, not of the letter
-        m = letter.meta
+        found = []
         for field, pattern in self.meta_rules:
-            if not pattern.search(resolved):
-                continue
-            value = {
-                "doc_number": m.doc_number,
-                "addressee": m.addressee,
-                "suggestion_number": m.suggestion_number and f"第{m.suggestion_number}号",
-                "suggestion_title": m.suggestion_title and f"《{m.suggestion_title}》",
-                "session": m.session,
-                "signer": m.signer,
-                "signed": m.signed and f"{m.signed.year}年{m.signed.month}月{m.signed.day}日",
-                "published": m.published and m.published.isoformat(),
-            }[field]
-            if not value:
-                return None
-            header = letter.section("0")
-            probe = {"signed": m.signed_raw, "published": None, "suggestion_number": m.suggestion_number,
-                     "suggestion_title": m.suggestion_title}.get(field, value)
-            line = next((ln for ln in header.text.splitlines() if probe and probe in ln), header.text.splitlines()[0])
-            note = ""
-            if field == "signed" and m.signed_raw and m.signed_raw != value:
-                note = f"（原文落款写作“{m.signed_raw}”）" if not q.english else f" (written “{m.signed_raw}” in the source)"
-            if field == "published":
-                note = "（网站发布日期，见网页信息栏，不属于信件正文）" if not q.english else " (date the site published it)"
-                line = header.text.splitlines()[0]
-            cite = Citation(letter.doc, "0", header.label, line)
-            text = f"**{value}**{note} {cite.marker()}\n\n> {line}"
-            return Answer(question, text, True, (cite,), "meta", "unknown", resolved)
-        return None
+            if pattern.search(resolved) and field not in (f for f, _, _ in found):
+                fact = self._meta_fact(field, letter, q.english)
+                if fact is None:
+                    return None
+                found.append((field, *fact))
+        if not found:
+            return None
+        cites = tuple(dict.fromkeys(cite for _, _, cite in found))
+        text = "\n\n".join(line for _, line, _ in found)
+        text += "\n\n" + "\n".join(f"> {c.quote}" for c in cites)
+        return Answer(question, text, True, cites, "meta", "unknown", resolved)
+
+    def _meta_fact(self, field: str, letter: Letter, english: bool) -> tuple[str, Citation] | None:
+        m = letter.meta
+        value = {
+            "doc_number": m.doc_number,
+            "addressee": m.addressee,
+            "suggestion_number": m.suggestion_number and f"第{m.suggestion_number}号",
+            "suggestion_title": m.suggestion_title and f"《{m.suggestion_title}》",
+            "session": m.session,
+            "signer": m.signer,
+            "signed": m.signed and f"{m.signed.year}年{m.signed.month}月{m.signed.day}日",
+            "published": m.published and m.published.isoformat(),
+        }[field]
+        if not value:
+            return None
+        header = letter.section("0")
+        probe = {"signed": m.signed_raw, "published": None, "suggestion_number": m.suggestion_number,
+                 "suggestion_title": m.suggestion_title}.get(field, value)
+        line = next((ln for ln in header.text.splitlines() if probe and probe in ln), header.text.splitlines()[0])
+        note = ""
+        if field == "signed" and m.signed_raw and m.signed_raw != value:
+            note = f"（原文落款写作“{m.signed_raw}”）" if not english else f" (written “{m.signed_raw}” in the source)"
+        if field == "published":
+            note = "（网站发布日期，见网页信息栏，不属于信件正文）" if not english else " (date the site published it)"
+            line = header.text.splitlines()[0]
+        cite = Citation(letter.doc, "0", header.label, line)
+        return f"**{value}**{note} {cite.marker()}", cite
 
     def _figure_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         match = self.matcher.match(q, evidence, retrieval)
@@ -227,7 +239,16 @@ class AnswerBuilder:
             f = (strict.full or loose.full)[0][1]
         else:
             near = strict.near or loose.near
-            return self._closest_figure(question, resolved, q, near[0]) if near else None
+            if not near:
+                return None
+            # the letter has the figure of that thing, with another qualifier (国家级 said, 省级以上 written)
+            f = near[0].figure
+            shown = self._render_figure(question, resolved, q, f)
+            why = "、".join(_DIFFERS_ZH[d] for d in near[0].differs) if not q.english else \
+                ", ".join(_DIFFERS_EN[d] for d in near[0].differs)
+            verdict = (f"**No** — the letter says {f.text} ({f.item}); {why}. " if q.english
+                       else f"**不对**：信中写的是“{f.item}”（{why}）。")
+            return replace(shown, answer=verdict + "\n\n" + shown.answer, kind="check")
         value_ok = any(value == f.value and (not unit or unit == f.unit) for value, unit in quoted)
         # what the question asserts of the figure's time: a year, or plan versus result
         claimed = intent_of(q.text) if not q.years else ("result" if signed_year and max(q.years) < signed_year else "target")
@@ -445,7 +466,7 @@ class AnswerBuilder:
         if quoted := re.search(r"[“\"]([\u4e00-\u9fff]{2,6})[”\"]", q.text):
             short = quoted[1]
         else:
-            before = q.text[: _FULL_NAME.search(q.text).start()].rstrip("的 ")
+            before = q.text[: _FULL_NAME.search(q.text).start()].rstrip("的 ，,、：:")
             short = re.split(r"[的说里中是，,：:\s]", before)[-1][-6:]
         if len(short) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", short):
             return None

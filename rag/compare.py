@@ -26,6 +26,9 @@ _COMPARE = re.compile(
 _CONNECTOR = re.compile(r"和|与|跟|同|还是|相比|对比|比|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|compared (?:with|to)", re.I)
 # "哪些指标是120家", "哪两项都是增长15%": the figures that share a quoted value
 _WHICH = re.compile(r"哪些|哪几|哪两|哪[一二三四五六七八九十]|什么指标|\bwhich\b|\bwhat\b", re.I)
+# "500家以上是什么指标？", "8500次以上指的是什么？": what a quoted figure counts
+_WHAT_COUNTS = re.compile(r"是(?:个)?什么(?:指标|数字?|目标)|指(?:的是)?什么|说的是什么|是哪(?:个|项|一项)(?:指标|目标|数字)|(?:什么|哪个)意思|"
+                          r"\bwhat (?:does|is) .{0,20}(?:refer|mean|count|measure)|\bwhat is .{0,12}\bfor\b", re.I)
 _SHARED = re.compile(r"同一个|同样的|相同|一样|\bsame\b|\bequal\b", re.I)
 # "带“以上”的目标一共几项": figures counted by a qualifier
 _QUALIFIER_ASK = re.compile(r"[“\"'‘](以上|达到|增长)[”\"'’](?:的)?(?:目标|指标|数字)?.{0,8}(?:几|多少|how many)|(?:几|多少)(?:项|个)[^，,？?]{0,8}[“\"'‘](以上|达到|增长)[”\"'’]")
@@ -42,6 +45,8 @@ def is_comparison_text(text: str) -> bool:
 
 
 def compose(builder: AnswerBuilder, question: str, resolved: str, q: Question, retrieval: Retrieval) -> Answer | None:
+    if q.figures and _WHAT_COUNTS.search(q.text):
+        return _what_counts(builder, question, resolved, q)
     which = _WHICH.search(q.text)
     if which and not q.figures and _SHARED.search(q.text):
         return _shared_values(builder, question, resolved, q)
@@ -84,6 +89,20 @@ def _same_value(builder: AnswerBuilder, question, resolved, q: Question) -> Answ
     said = "、".join(q.figures)
     head = (f"{len(same)} figures of the letter are {said}:" if q.english else f"信中数值为“{said}”的有{len(same)}项：")
     return _listing(builder, question, resolved, q, head, same)
+
+
+def _what_counts(builder: AnswerBuilder, question, resolved, q: Question) -> Answer | None:
+    """"500家以上是什么指标？": every figure of the letter with that value and unit, with what it counts."""
+    wanted = [m for t in q.figures if (m := FIGURE.fullmatch(t))]
+    found = [f for letter in builder.letters.values() for f in figures_of(letter)
+             if any(f.value == float(m["num"]) and f.unit == m["unit"] for m in wanted)]
+    if not found:
+        return None
+    said = "、".join(q.figures)
+    head = (f"In the letter, {said} is:" if q.english else f"信中的“{said}”是：") if len(found) == 1 else \
+        (f"{said} appears {len(found)} times in the letter:" if q.english else f"信中“{said}”出现{len(found)}处：")
+    return replace(_listing(builder, question, resolved, q, head, found), kind="figure",
+                   status=found[0].status if len(found) == 1 else "unknown")
 
 
 def _shared_values(builder: AnswerBuilder, question, resolved, q: Question) -> Answer | None:
