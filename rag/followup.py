@@ -26,12 +26,18 @@ def is_followup(question: str) -> bool:
         return True  # "And what about young talent reserves?"
     if len(q) > 24:
         return False
-    if _LEAD.match(q) or re.search(r"呢[？?]?$", q):
+    if _LEAD.match(q) or re.search(r"呢[？?]?$", q) or _ABOUT_LAST.match(q):
         return True
     if overview.cues()["letter"].search(q) or overview.cues()["part"].search(q):
         return False  # "这封信主要讲了什么", "第四部分讲了哪些措施" name what they ask about
     bare = _TAIL.sub("", q)
     return len(bare) <= 10 and not _TIME.search(bare) and not re.search(r"[A-Za-z]", bare) and not _named(bare)
+
+
+def _has_noun(text: str) -> bool:
+    """Names a thing of its own: a noun of two or more characters that is not a kind of answer."""
+    return any(len(w.word) >= 2 and (w.flag[:1] in {"n", "j"} or w.flag == "vn") and w.word not in ANSWER_TYPE_WORDS
+               for w in segmenter().cut(text))
 
 
 def _topic_of(question: str) -> str:
@@ -66,6 +72,9 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
         if not QUESTION_WORD.search(fragment) and (m := _EN_SUBJECT.search(base)):
             return base[: m.start(1)] + fragment + base[m.end(1):]  # "what about young talent reserves?"
     subject = counted_phrase(base)
+    # "这个是计划还是已经完成的？": a question about the previous answer itself is the previous question
+    if _ABOUT_LAST.match(fragment) and not _has_noun(_TENSE_WORDS.sub("", _ABOUT_LAST.sub("", fragment))):
+        return base
     if _TIME.fullmatch(fragment.removesuffix("的")):  # 去年呢？ 去年的呢？
         return _with_time(base, fragment.removesuffix("的"))
     if not QUESTION_WORD.search(fragment):
@@ -80,8 +89,16 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
         if head and head in base:
             return base.replace(head, fragment, 1)
         return fragment + "，" + base
+    # "国家级的现在有几个？": a new qualifier of the same thing, asked anew (省级工程技术研究中心 → 国家级…)
+    own = counted_phrase(fragment)
+    head = subject.rpartition("的")[2] or subject
+    level = _LEVEL.search(fragment)
+    if level and head and not _has_noun(fragment.replace(level[0], "")) and head not in fragment:
+        old = next((m.group(0) for m in _LEVEL.finditer(head)), "")
+        thing = head.replace(old, level[0], 1) if old else level[0] + head
+        return re.sub(re.escape(level[0]) + "的?", thing, fragment, count=1)
     # A question of its own that leans on the previous one for its subject and time.
-    if not counted_phrase(fragment) and subject:
+    if not own and subject:
         fragment = fragment + subject
     elif force and (topic := _topic_of(base)) and topic not in fragment:
         # the later half of "X每年安排多少资金、支持多少个项目" is about X too
@@ -99,6 +116,8 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
     return fragment
 
 
+_ABOUT_LAST = re.compile(r"^(?:这个数字|这个数|这个|这|那个|它)(?:是|属于|算)|^(?:is|was) (?:this|that|it)\b", re.I)
+_TENSE_WORDS = re.compile(r"计划|目标|打算|任务|结果|实绩|成绩|完成|实现|已经|还是|的")
 _LEVEL = re.compile(r"国家级|省级以上|省级|市级|县级|国家|省")
 _MODAL = re.compile(r"计划|打算|准备|将要|要|将")
 
