@@ -82,6 +82,8 @@ class AnswerBuilder:
             return computed
         if _FULL_NAME.search(q.text) and (full := self._full_name_answer(question, resolved, q, letter)):
             return full
+        if by_number := self._document_by_number(question, resolved, q, letter):
+            return by_number
         if q.unknown_names or (q.unknown and q.kind in {"person", "when", "place", "agent"}):
             # Words the letter never uses decide only where no finer evidence check follows;
             # figure and list answers are held to their own clause instead.
@@ -317,6 +319,8 @@ class AnswerBuilder:
         if not asked:
             return None
         asked_kind = next(g for g in asked.groups() if g)
+        if asked_kind in _PLAIN_KINDS and not _DOC_CUE.search(q.text):
+            return None  # "有哪些计划" asks for plans, not for the names of documents
         names = [name for e in evidence for name in _NAMED_DOC.findall(e.section.text)]
         # the longest end of the asked words that names carry (…要实施的三年行动计划 → 三年行动计划)
         kind = next((asked_kind[i:] for i in range(len(asked_kind) - 1) if any(asked_kind[i:] in n for n in names)), asked_kind)
@@ -329,7 +333,8 @@ class AnswerBuilder:
             for text in pool:
                 names = [m for m in _NAMED_DOC.finditer(text) if not kind_in_names or kind in m[0]]
                 # "要修订哪些办法": of the names, those in the clause of the act asked about, if it is there
-                acted = [m for m in names if any(v in _clause_at(text, m.start()) for v in q.verbs)]
+                acted = [m for m in names if any(t in _NAMED_DOC.sub("", _clause_at(text, m.start()))
+                                                 for t in q.terms if t not in kind and t != "文件")]
                 for m in acted or names:
                     number = DOC_NUMBER.match(text[m.end():].lstrip("(（"))
                     name = m[0] + (f"（{number[0]}）" if number else "")
@@ -489,6 +494,26 @@ class AnswerBuilder:
             f"\n\n> {sent} {cite.marker()}"
         return Answer(question, text, True, (cite,), "fact", "unknown", resolved, outcome="answered")
 
+    def _document_by_number(self, question, resolved, q: Question, letter: Letter) -> Answer | None:
+        """"辽委办发那个文件叫什么": the document the letter cites with that 文号 (or its issuer code)."""
+        if not re.search(r"叫什么|什么文件|哪个文件|哪份文件|名称|名字|是什么|which document|what document|title", q.text, re.I):
+            return None
+        for section in letter.sections:
+            for m in DOC_NUMBER.finditer(section.text):
+                code = re.match(r"[\u4e00-\u9fff]+", m[0])
+                if m[0] == letter.meta.doc_number or not code or len(code[0]) < 3 or code[0] not in q.text:
+                    continue
+                names = list(_NAMED_DOC.finditer(section.text[: m.start()]))
+                if not names:
+                    continue
+                name = names[-1][0]
+                sent = _sentence_at(section.text, m.start())
+                cite = Citation(section.doc, section.id, section.label, sent)
+                text = (f"**{name}**（{m[0]}）" if not q.english else f"**{name}** ({m[0]})") + f"\n\n> {sent} {cite.marker()}"
+                return Answer(question, text, True, (cite,), "fact", self._status_of(section, sent), resolved,
+                              outcome="answered")
+        return None
+
     def _widen_name(self, sent: str, start: int, end: int) -> str:
         """The noun phrase around a span: nouns to the left until a verb or a mark (推进[沈大国家]自主…)."""
         words = list(segmenter(self.cache_dir).cut(sent[:start]))
@@ -635,7 +660,16 @@ _DOC_KIND = r"[\u4e00-\u9fff]{0,8}?(?:文件|政策|办法|规定|方案|意见|
 _ASKED_DOCUMENT = re.compile(r"(?:哪些|哪几[个份部项]?|什么|哪[一二三四五六七八九十两][个份部项]?)(" + _DOC_KIND + r")"
                              r"|(" + _DOC_KIND + r")(?:分别)?(?:有|是|都有|包括|叫|叫做)?(?:哪些|哪几[个份部项]?|什么)(?:名字|名称)?[？?]?$"
                              r"|\b(?:which|what) (documents?|policies|regulations|plans|measures)\b")
+_PLAIN_KINDS = frozenset({"计划", "政策", "规划", "意见", "方案", "plans", "policies", "measures"})
+_DOC_CUE = re.compile(r"文件|名称|名字|叫什么|全称|《|document|title|name", re.I)
 _NAMED_DOC = re.compile(r"《[^》]{2,60}》")
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    for a, b in sentence_spans(text):
+        if a <= pos < b:
+            return text[a:b]
+    return text
 
 
 def _clause_at(text: str, pos: int) -> str:
@@ -649,9 +683,9 @@ _FULL_NAME = re.compile(r"全称|全名|是什么的简称|是什么意思|指�
 _DIFFERS_ZH = {"year": "年份不同", "status": "计划与实绩不同", "level": "级别不同"}
 _DIFFERS_EN = {"year": "a different year", "status": "plan versus result", "level": "a different level"}
 _OUTCOME = re.compile(r"完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|实际(?:新增|完成|达到|实现|建成|有)|完成没有|有没有完成|是否完成|年底|did\b|achieved|was met|were met|turned out", re.I)
-_OTHER_DOCUMENT = re.compile(r"《[^》]+》|实施意见|暂行规定|管理办法|实施办法|方案|细则|通知|规划")
+_OTHER_DOCUMENT = re.compile(r"《[^》]+》|那(?:个|份)文件|实施意见|暂行规定|管理办法|实施办法|方案|细则|通知|规划")
 _THIS_LETTER = re.compile(r"答复|回复|这封|这份|本信|该信|\breply\b|\bletter\b", re.I)
-_ORG = re.compile(r"(?:省|市|国家|中科院)?[\u4e00-\u9fff]{0,6}?(?:厅|局|委员会|办公厅|政府|科学院|研究院|大学)(?=[、,，和与共]|$)")
+_ORG = re.compile(r"(?:省|市|国家|中科院)?[\u4e00-\u9fff]{0,6}?(?:厅|局|委员会|省委|市委|办公厅|政府|科学院|研究院|大学)(?=[、,，和与共联]|$)")
 _LIST_FRAME = frozenset({"与", "和", "及", "推动", "推进", "支持", "加强", "等"})
 _ENUM_LEAD = re.compile(r"^.*?(?:围绕|包括|从|与|按照|以|建立和完善|完善|推动|支持)|^其中")
 _ENUM_TAIL = re.compile(r"(?:等|“|”|的|及“).*$")

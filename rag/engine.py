@@ -18,6 +18,7 @@ from rag.index import IndexReport, LetterIndex, Progress, StoreError, check_data
 from rag.questions import official_wording, segmenter
 from rag.retrieve import HybridRetriever, make_retriever
 from rag.settings import Settings
+from rag.structure import section_named
 from rag.text import is_english, strip_markup
 from rag.types import Answer, Figure, Letter, Section, Turn
 from rag.validate import clean_question
@@ -131,7 +132,12 @@ class Engine:
             prefer = tuple(f"{c.doc}:{c.section}" for c in last.citations)
             if not prefer and last.closest:
                 prefer = (f"{self.letter().doc}:{last.closest}",)
-        ranked = self.retriever.rank(resolved, prefer=prefer, prefer_weight=0.2 if resolved != question else 0.1)
+        if named := section_named(resolved, self.letter()):
+            # "前言第四点提到…", "第5部分第二条…": the question says where to look
+            prefer, weight = (f"{self.letter().doc}:{named}",), 1.0
+        else:
+            weight = 0.2 if resolved != question else 0.1
+        ranked = self.retriever.rank(resolved, prefer=prefer, prefer_weight=weight)
         answer = self.builder.build(question, resolved, ranked)
         log.debug("ask %r → %s %s", resolved, answer.kind, [c.section for c in answer.citations])
         return answer

@@ -49,7 +49,7 @@ def _topic_of(question: str) -> str:
     while words and (words[-1][1][:1] in {"v", "d", "u", "p", "c", "r", "y", "q", "m", "f", "t"} or words[-1][0] in "是从在于由的被要将有")\
             and words[-1][1] != "vn":
         words.pop()
-    nouns = [w for w, f in words if len(w) >= 2 and (f[:1] in {"n", "j"} or f in {"vn", "nz", "l"}) and w not in ANSWER_TYPE_WORDS]
+    nouns = [w for w, f in words if len(w) >= 2 and (f[:1] in {"n", "j"} or f in {"vn", "nz", "l"})]
     return "".join(w for w, _ in words) if nouns else ""
 
 
@@ -131,7 +131,7 @@ def _with_time(base: str, time: str) -> str:
 
 
 _INSTRUCTION = re.compile(r"(?:请|并)?(?:分别)?(?:说明|注明|标明|列出|解释)")
-_ASKS = re.compile(r"多少|(?<![那这近前好])几(?![年天月乎])|哪|什么")
+_ASKS = re.compile(r"多少|(?<![那这近前好])几(?![年天月乎])|哪|什么|谁")
 
 
 def split_compound(question: str) -> list[str]:

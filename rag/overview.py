@@ -9,11 +9,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import jieba
+
 from rag.figures import figures_of
 from rag.questions import LEXICON, Question, alternatives, segmenter
 from rag.retrieve import translate_groups
 from rag.scoring import Scorer, bigrams
-from rag.structure import cn_numeral
+from rag.structure import cn_numeral, section_named
 from rag.text import normalize, sentence_spans
 from rag.types import Answer, Citation, Letter, Section
 
@@ -52,6 +54,8 @@ def read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
     if cues()["narrow"].search(text) or not (
             cues()["summary"].search(text) or (cues()["done"].search(text) and re.search(r"哪些|什么|啥|what|which", text, re.I))):
         return None
+    if named := section_named(text, letter):
+        return Scope("section", named)
     if (n := _part_number(text)) is not None:
         ids = {s.id for s in letter.sections}
         return Scope("section", str(n)) if str(n) in ids else None
@@ -90,9 +94,17 @@ def _topic_terms(q: Question, letter: Letter) -> list[str]:
         groups = [g for g in translate_groups(q.text) if any(normalize(w) in normalize(letter.source) for w in g)]
         words = [w for g in groups for w in g if not cues()["frame"].search(w)]
         return [w for w in words if w in letter.source]
-    # a topic is something the letter speaks of: fillers (大概, 简单) are not
-    return [t for t in q.terms if not cues()["frame"].search(t) and not cues()["letter"].fullmatch(t)
-            and (t in letter.source or any(a in letter.source for a in alternatives(t)))]
+    # a topic is something the letter speaks of: fillers (大概, 简单) are not; a compound the letter
+    # hardly writes whole is read by its words (农业科技 → 农业, 科技)
+    out = []
+    for t in q.terms:
+        if cues()["frame"].search(t) or cues()["letter"].fullmatch(t):
+            continue
+        if len(t) >= 4 and letter.source.count(t) < 2:
+            out.extend(w for w in jieba.lcut_for_search(t) if len(w) >= 2 and w != t and w in letter.source)
+        elif t in letter.source or any(a in letter.source for a in alternatives(t)):
+            out.append(t)
+    return list(dict.fromkeys(out))
 
 
 def compose(question: str, resolved: str, scope: Scope, letter: Letter, q: Question, scorer: Scorer) -> Answer | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rag.figures import FIGURE  # one figure grammar for letter and question
 from rag.retrieve import glossary, translate_groups, untranslated_words
+from rag.structure import SECTION_REFERENCE
 from rag.text import is_english, normalize, plan_years
 
 LEXICON = Path(__file__).with_name("lexicon")
@@ -43,7 +44,7 @@ _NEGATED_ASIDE = re.compile(
 # "…多少家——我说的是产业技术创新平台": the clarification names the thing.
 _CLARIFIED = re.compile(r"(?:我说的是|我问的是|指的是|说的是|我是说)[“\"]?([^？?。”\"]+)")
 _PERSON = re.compile(r"谁|哪位|什么人|负责人|院长|主任|厅长|局长|领导|who\b|whom", re.I)
-_AGENT = re.compile(r"哪家单位|哪个单位|哪些单位|哪个部门|哪些部门|哪[两几三]个部门|哪家机构|哪个机构|由谁|谁牵头|哪家牵头|which (?:department|agency|organi[sz]ation|unit)", re.I)
+_AGENT = re.compile(r"谁(?:来|一起|共同|联合)?(?:印发|发布|发的|下发|制定|出台|设立|组织|实施|牵头|负责|批准|承担)|哪家单位|哪个单位|哪些单位|哪个部门|哪些部门|哪[两几三]个部门|哪家机构|哪个机构|由谁|谁牵头|哪家牵头|which (?:department|agency|organi[sz]ation|unit)", re.I)
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪(?:几|些|[一二两三四五六七八九十])?个?(?:城市|市|省份|省|国家|地区|地市)(?![\u4e00-\u9fff]*(?:部门|单位))|地址|位置|where|which (?:[\w-]+ ){0,2}(?:province|provinces|city|cities|country|countries|place|places|zones?|regions?|districts?)\b", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
@@ -272,6 +273,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     if not english:
         folded = normalize(letter_text)
         words_only = re.sub(r"(?:19|20)\d{2}\s*年?", " ", core)  # years are checked on their own
+        words_only = SECTION_REFERENCE.sub(" ", words_only)  # where to look is not what is asked
         for token in segmenter(cache_dir).cut(words_only):
             word, flag = token.word.strip(), token.flag
             if not word or word in stopwords() or not re.search(r"[\u4e00-\u9fff0-9A-Za-z]", word):

@@ -335,3 +335,28 @@ def read_corpus(corpus_dir: Path) -> Corpus:
 
 def load_corpus(corpus_dir: Path) -> list[Letter]:
     return read_corpus(corpus_dir).letters
+
+
+_NAMED_SECTION = re.compile(
+    r"(前言|开头|第\s*([一二三四五六七八九十\d]+)\s*(?:部分|大部分))?[的里中]?\s*"
+    r"(?:第\s*([一二三四五六七八九十\d]+)\s*(?:点|条|项|段|方面)|([一二三四五六七八九十])是|(首先|其次))")
+
+
+def section_named(question: str, letter: Letter) -> str | None:
+    """The section a question points at by the letter's own numbering: 前言第四点 → 0.4,
+    第5部分第二条 / 第五部分二是 → 5.2."""
+    found = [m for m in _NAMED_SECTION.finditer(question) if m[1] or m[4] or m[5]]
+    ordinals = re.findall(r"首先|其次|最后|第\s*[一二三四五六七八九十\d]+\s*(?:点|条|项|段|方面)?(?!部分)", question)
+    if len(found) != 1 or len(ordinals) > 1:
+        return None  # none, or a range (从首先到第四): not one section
+    m = found[0]
+    part = "0" if m[1] in ("前言", "开头") or m[5] else (str(cn_numeral(m[2])) if m[2] else None)
+    if part is None:
+        return None
+    n = {"首先": 1, "其次": 2}.get(m[5] or "") or cn_numeral(m[3] or m[4])
+    sid = f"{part}.{n}"
+    return sid if any(s.id == sid for s in letter.sections) else None
+
+
+# Words that point at a place in the letter rather than say what is asked (前言第四点, 第5部分)
+SECTION_REFERENCE = re.compile(r"前言|开头部分|第\s*[一二三四五六七八九十\d]+\s*(?:大)?(?:部分|点|条|项|段)")
