@@ -88,8 +88,8 @@ class AnswerBuilder:
             # Words the letter never uses decide only where no finer evidence check follows;
             # figure and list answers are held to their own clause instead.
             return self._not_found(question, resolved, q, closest, f"unknown terms {q.unknown}")
-        if (signed_year and q.years and max(q.years) >= signed_year and _OUTCOME.search(q.text)
-                and not re.search(r"还是|是不是|\bor\b", q.text)):  # "已经实现了，还是2018年才要完成的" asks which
+        if (_OUTCOME.search(q.text) and not re.search(r"还是|是不是|\bor\b", q.text)  # "…实现了，还是…" asks which
+                and (signed_year and q.years and max(q.years) >= signed_year or not q.years and _LATER.search(q.text))):
             # A letter cannot report how its own year, or a later one, turned out: only what it planned.
             return self._not_found(question, resolved, q, closest, "outcome after the letter's date")
         handler = {
@@ -300,7 +300,7 @@ class AnswerBuilder:
         best = self._best_sentences(q, evidence, retrieval, n=2)
         if not best or not self._coverage_ok(q, best[0][2], section=best[0][1]):
             return None
-        if q.english and self.scorer.relevance(q, best[0][2] + best[0][1].title) <= 0.5:
+        if q.english and self.scorer.relevance(q, best[0][2] + best[0][1].title) < 0.75:
             return None  # a passage must carry most of what an English question names, not one word of it
         citations, lines = [], []
         for i, (score, section, sent, _) in enumerate(best):
@@ -682,7 +682,9 @@ def _clause_at(text: str, pos: int) -> str:
 _FULL_NAME = re.compile(r"全称|全名|是什么的简称|是什么意思|指的是什么|指什么|stands? for|full name|short for", re.I)
 _DIFFERS_ZH = {"year": "年份不同", "status": "计划与实绩不同", "level": "级别不同"}
 _DIFFERS_EN = {"year": "a different year", "status": "plan versus result", "level": "a different level"}
-_OUTCOME = re.compile(r"完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|实际(?:新增|完成|达到|实现|建成|有)|完成没有|有没有完成|是否完成|年底|did\b|achieved|was met|were met|turned out", re.I)
+# how a plan turned out, asked without a year ("盘锦高新区后来升国家级成功了没有？")
+_LATER = re.compile(r"后来|最后|最终|结果如何|成功了?没有|成没成|有没有成功|成功了吗|进展如何|落实得怎么样|现在怎么样了|turn(?:ed)? out|in the end|eventually", re.I)
+_OUTCOME = re.compile(r"成功了?没有|成功了吗|完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|实际(?:新增|完成|达到|实现|建成|有)|完成没有|有没有完成|是否完成|年底|did\b|achieved|was met|were met|turned out", re.I)
 _OTHER_DOCUMENT = re.compile(r"《[^》]+》|那(?:个|份)文件|实施意见|暂行规定|管理办法|实施办法|方案|细则|通知|规划")
 _THIS_LETTER = re.compile(r"答复|回复|这封|这份|本信|该信|\breply\b|\bletter\b", re.I)
 _ORG = re.compile(r"(?:省|市|国家|中科院)?[\u4e00-\u9fff]{0,6}?(?:厅|局|委员会|省委|市委|办公厅|政府|科学院|研究院|大学)(?=[、,，和与共联]|$)")

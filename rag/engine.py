@@ -123,7 +123,8 @@ class Engine:
         return combined
 
     def _ask_one(self, question: str, history: Sequence[Turn], force_followup: bool = False) -> Answer:
-        resolved = resolve_followup(strip_markup(question) or question, history, force=force_followup)
+        resolved = resolve_followup(strip_markup(question) or question, history, force=force_followup,
+                                    letter_text=self.letter_text)
         resolved = official_wording(resolved, self.letter_text)
         prefer: tuple[str, ...] = ()
         if history:

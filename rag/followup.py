@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from rag import overview
-from rag.questions import ANSWER_TYPE_WORDS, QUESTION_WORD, counted_phrase, segmenter
+from rag.questions import ANSWER_TYPE_WORDS, QUESTION_WORD, counted_phrase, letter_phrases, segmenter
 from rag.types import Turn
 
 _LEAD = re.compile(r"^(?:(?:那么|那|还有|另外|再问一下)[，,\s]*|(?:and|what about|how about|what of)(?:[，,\s]+|$))+", re.I)
@@ -18,7 +18,7 @@ _TAIL = re.compile(r"[呢吗啊呀]?[？?。.!！\s]*$")
 _TIME = re.compile(r"(?:19|20)\d{2}年?|今年|去年|明年|前年|全年")
 
 
-def is_followup(question: str) -> bool:
+def is_followup(question: str, letter_text: str = "") -> bool:
     """Marked as one (那…呢), or too short to stand alone: a bare verb phrase with no year and
     no name longer than two characters (转化了多少项成果 after a question about a fund)."""
     q = question.strip()
@@ -31,6 +31,8 @@ def is_followup(question: str) -> bool:
     if overview.cues()["letter"].search(q) or overview.cues()["part"].search(q):
         return False  # "这封信主要讲了什么", "第四部分讲了哪些措施" name what they ask about
     bare = _TAIL.sub("", q)
+    if letter_text and any(len(p) >= 4 for p in letter_phrases(bare, letter_text)):
+        return False  # it names a thing of the letter in the letter's words (众创空间要备案多少家)
     return len(bare) <= 10 and not _TIME.search(bare) and not re.search(r"[A-Za-z]", bare) and not _named(bare)
 
 
@@ -58,11 +60,11 @@ def _named(text: str) -> bool:
     return any(len(w.word) >= 3 and w.flag[:1] in {"n", "j", "l"} for w in segmenter().cut(text))
 
 
-def resolve_followup(question: str, history: Sequence[Turn], force: bool = False) -> str:
+def resolve_followup(question: str, history: Sequence[Turn], force: bool = False, letter_text: str = "") -> str:
     """The question spelled out in full, using the previous turn; unchanged when it stands alone.
 
     `force` reads it as a follow-up whatever its form (the second half of a two-part question)."""
-    if not history or not (force or is_followup(question)):
+    if not history or not (force or is_followup(question, letter_text)):
         return question
     base = history[-1].answer.resolved_question or history[-1].question
     fragment = _TAIL.sub("", _LEAD.sub("", question.strip()))

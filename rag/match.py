@@ -46,6 +46,7 @@ class FigureMatcher:
             for f in figures_of(letter):
                 self.by_section.setdefault((f.doc, f.section), []).append(f)
         self._specific: dict[str, bool] = {}
+        self._thing_names: dict[str, bool] = {}
         self.sentences = [normalize(s.text[a:b]) for letter in letters.values() for s in letter.sections
                           for a, b in sentence_spans(s.text)]
 
@@ -55,6 +56,15 @@ class FigureMatcher:
         words = content_words(phrase, self.cache_dir)
         pieces = [w[i : i + 2] for w in words for i in range(0, len(w), 2)] if words else []
         return all(p in text for p in pieces if len(p) == 2 or p == pieces[-1])
+
+    def names_a_figure(self, phrase: str) -> bool:
+        """The phrase is what some figure of the letter counts, written right beside it (工程研究中心39个):
+        the name of a counted thing, which a question means as written, not any thing sharing its words."""
+        if phrase not in self._thing_names:
+            self._thing_names[phrase] = any(
+                normalize(phrase + f.text) in normalize(f.item) or normalize(f.text + phrase) in normalize(f.item)
+                for figures in self.by_section.values() for f in figures)
+        return self._thing_names[phrase]
 
     def is_specific(self, phrase: str) -> bool:
         """A phrase of five or more characters that at most two sentences of the letter write: the name
@@ -123,6 +133,8 @@ class FigureMatcher:
                                   + parent_title(self.letters, e.section))
                 if any(self.is_specific(p) and p not in broad and not self._words_in(p, f.sentence) for p in q.anchors):
                     continue
+                if any(p not in local and self.names_a_figure(p) for p in thing_anchors if counted.endswith(p)):
+                    continue  # the thing asked about, as the letter names it, is not what this figure counts
                 own = normalize(segment)
                 thing = max((len(p) for p in thing_anchors if p in own), default=0)
                 named = sum(len(p) for p in q.anchors if p in own)

@@ -51,7 +51,7 @@ _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什�
 _FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次|个|家)数[？?]?$|(?:数量|数目|个数|总数|家数|人数|次数|金额|规模)(?:目标|指标)?(?:是|为|有)?(?:多少)?[？?。]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
                          r"what(?:'s| is| was| are) the (?:[\w-]+ ){0,3}(?:number|amount|target|rate|goal|figure|count)|\brate\b|percent", re.I)
 # An English yes/no question that quotes a number checks it ("Is the target 150?").
-_YES_NO_EN = re.compile(r"^(?:is|are|was|were|did|does|do|has|have|will|would|can|so)\b", re.I)
+_YES_NO_EN = re.compile(r"^(?:is|are|was|were|did|does|do|has|have|will|would|can|so)\b|[,，]\s*(?:correct|right|true|isn't it|is that (?:right|correct))\s*\?*$", re.I)
 
 
 def _english_numbers(text: str) -> list[str]:
@@ -258,7 +258,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         kind = "when"
     elif figures and not _FIGURE_ASK.search(core) and not _LIST.search(core):
         kind = "verify"
-    elif english and _YES_NO_EN.match(core) and (bare := _english_numbers(core)):
+    elif english and _YES_NO_EN.search(core) and (bare := _english_numbers(core)):
         kind, figures = "verify", bare
     elif _FIGURE_ASK.search(core) and not re.search(r"分别|哪几类|哪些", core):
         kind = "figure"
