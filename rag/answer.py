@@ -73,6 +73,8 @@ class AnswerBuilder:
 
         if meta := self._meta_answer(question, resolved, q, letter):
             return meta
+        if q.figures and (computed := compare.compose(self, question, resolved, q, retrieval)):
+            return computed  # a question that quotes a figure asks about that figure, not for an overview
         if (scope := overview.read_scope(q, letter, self.scorer)) and (
                 summary := overview.compose(question, resolved, scope, letter, q, self.scorer)):
             return summary
@@ -125,6 +127,8 @@ class AnswerBuilder:
             return None  # the 文号 or date of a document the letter cites, not of the letter
         found = []
         for field, pattern in self.meta_rules:
+            if field == "signed" and any(f == "published" for f, _, _ in found):
+                continue  # one date is asked for: the site's, when the question names the site
             if pattern.search(resolved) and field not in (f for f, _, _ in found):
                 fact = self._meta_fact(field, letter, q.english)
                 if fact is None:

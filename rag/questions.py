@@ -55,9 +55,12 @@ _YES_NO_EN = re.compile(r"^(?:is|are|was|were|did|does|do|has|have|will|would|ca
 
 
 def _english_numbers(text: str) -> list[str]:
-    """Numbers an English question quotes, years aside."""
-    return [m[0] for m in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?\s*(?:%|percent)?", text)
-            if not re.fullmatch(r"(?:19|20)\d{2}", m[0].strip())]
+    """Numbers an English question quotes, years aside; money in the letter's form (300 million → 3亿元)."""
+    text = letter_form(text)
+    money = [m[0] for m in FIGURE.finditer(text) if m["unit"] in ("亿元", "万元")]
+    plain = [m[0] for m in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?\s*(?:%|percent)?(?![\d.]*[亿万])", text)
+             if not re.fullmatch(r"(?:19|20)\d{2}", m[0].strip())]
+    return money + plain
 
 
 # A quantity asked for by a noun at the end: "…提供共享服务的次数目标", "…的数量"
@@ -78,7 +81,7 @@ ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 
 
 
 # Acronyms of office life that say how the answer will be used, not what it is about.
-_FILLER_ACRONYMS = frozenset({"PPT", "PDF", "OK", "QA", "FAQ"})
+_FILLER_ACRONYMS = frozenset({"PPT", "PDF", "OK", "QA", "FAQ", "RMB", "CNY", "USD"})
 
 
 _NAME_FLAGS = frozenset({"ns", "nr", "nt", "nrt", "nrfg"})
@@ -186,10 +189,19 @@ def letter_form(text: str, letter_text: str = "") -> str:
         return str(cn2an.cn2an(m[1], "smart"))
 
     text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"(?:RMB|CNY|¥)?\s*(\d+(?:\.\d+)?)\s*(million|billion)\s*(?:yuan|RMB)?", _english_money, text, flags=re.I)
     text = re.sub(r"百分之([\d.]+|[零一二两三四五六七八九十]+)", lambda m: m[1] + "%", text)
     text = _CN_COUNT.sub(digits, text)
     text = re.sub(r"(\d+(?:\.\d+)?)个?(亿|万)(?!元)", r"\1\2元", text)
     return text
+
+
+def _english_money(m: re.Match) -> str:
+    """300 million (yuan) → 3亿元, 50 million → 5000万元: money as the letter writes it."""
+    yuan = float(m[1]) * (1e6 if m[2].lower() == "million" else 1e9)
+    if yuan >= 1e8:
+        return f"{yuan / 1e8:g}亿元"
+    return f"{yuan / 1e4:g}万元"
 
 
 def years_of(question: str, signed_year: int | None) -> list[int]:
@@ -306,7 +318,8 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
                 unknown_names.append(place)
     else:
         # An acronym or code the letter never writes (GDP, R&D) is something it cannot answer.
-        unknown = [w for w in re.findall(r"\b[A-Z]{2,}\b", text) if w.lower() not in normalize(letter_text)]
+        unknown = [w for w in re.findall(r"\b[A-Z]{2,}\b", text) if w.lower() not in normalize(letter_text)
+                   and w not in _FILLER_ACRONYMS]
         # A proper name (German, Harbin) the glossary cannot render is something the letter does not name.
         untranslated = set(untranslated_words(text))
         capitalised = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+)\b", text)

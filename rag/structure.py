@@ -339,12 +339,13 @@ def load_corpus(corpus_dir: Path) -> list[Letter]:
 
 _NAMED_SECTION = re.compile(
     r"(前言|开头|第\s*([一二三四五六七八九十\d]+)\s*(?:部分|大部分))?[的里中]?\s*"
-    r"(?:第\s*([一二三四五六七八九十\d]+)\s*(?:点|条|项|段|方面)|([一二三四五六七八九十])是|(首先|其次))")
+    r"(?:第\s*([一二三四五六七八九十\d]+)\s*(?:那|这)?(?:点|条|项|段|方面)|([一二三四五六七八九十])是|(首先|其次))")
 
 
 def section_named(question: str, letter: Letter) -> str | None:
     """The section a question points at by the letter's own numbering: 前言第四点 → 0.4,
     第5部分第二条 / 第五部分二是 → 5.2."""
+    question = re.sub(r"[“”\"'‘’]", "", question)  # 前言“第四”那段
     found = [m for m in _NAMED_SECTION.finditer(question) if m[1] or m[4] or m[5]]
     ordinals = re.findall(r"首先|其次|最后|第\s*[一二三四五六七八九十\d]+\s*(?:点|条|项|段|方面)?(?!部分)", question)
     if len(found) != 1 or len(ordinals) > 1:
