@@ -65,7 +65,11 @@ def check_data_dir(settings: Settings) -> None:
         probe.write_bytes(b"ok")
         probe.unlink()
     except OSError as err:
-        why = "is a file, not a folder" if path.is_file() else (err.strerror or str(err)).lower()
+        try:
+            is_file = path.is_file()
+        except OSError:  # not even visible to this user
+            is_file = False
+        why = "is a file, not a folder" if is_file else (err.strerror or str(err)).lower()
         raise StoreError(f"data folder {path} {why} — set RAG_DATA_DIR to a writable folder") from None
 
 
@@ -74,6 +78,8 @@ def make_client(settings: Settings) -> chromadb.ClientAPI:
     if settings.chroma_host:
         where = f"{settings.chroma_host}:{settings.chroma_port}"
         try:
+            # ask first with a deadline: creating Chroma's client already waits on the server, with none
+            httpx.get(f"http://{where}/api/v2/heartbeat", timeout=settings.store_timeout_s).raise_for_status()
             client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
             # Chroma's HTTP client waits forever by default: every call gets the store timeout instead
             client._server._session.timeout = httpx.Timeout(settings.store_timeout_s, connect=min(2.0, settings.store_timeout_s))
