@@ -15,7 +15,7 @@ from rag import demo, ui
 from rag.engine import Engine, load_engine
 from rag.evaluation import last_report, load_questions, run_eval
 from rag.feedback import append_feedback, feedback_record
-from rag.settings import Settings
+from rag.settings import Settings, SettingsError
 from rag.types import Citation, Section
 
 log = logging.getLogger("letter_qa.app")
@@ -64,7 +64,8 @@ def get_engine(settings: Settings) -> Engine:
             bar.progress(min(done / total, 1.0) if total else 1.0, text=tr("building_step", done=done, total=total, doc=doc))
 
         try:
-            engine = slot.get(lambda: load_engine(settings, progress=progress))
+            # an unusable data folder or Chroma server: answer from an index in memory, and say so
+            engine = slot.get(lambda: load_engine(settings, progress=progress, memory_fallback=True))
         except Exception:
             log.exception("the engine did not start")
             status.update(label=tr("engine_failed"), state="error")
@@ -174,6 +175,8 @@ def render_turn(engine: Engine, settings: Settings, entry: dict, latest: bool) -
             color, icon = ("orange", "flag") if answer.status == "target" else ("green", "check_circle")
             st.markdown(f":{color}-badge[:material/{icon}: {ui.status_text(answer.status, ss.lang)}]")
         st.markdown(ui.safe_answer_md(answer.answer))
+        if answer.notice:
+            st.caption(ui.escape_inline(answer.notice))
         if answer.resolved_question and answer.resolved_question != answer.question:
             st.caption(ui.escape_inline(tr("understood_as", question=answer.resolved_question)))
         if answer.citations:
@@ -431,8 +434,14 @@ def run_regression(engine: Engine) -> None:
 
 
 def main() -> None:
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as err:
+        st.error(ui.escape_inline(str(err)))
+        st.stop()
     engine = get_engine(settings)
+    if engine.notice:
+        st.warning(ui.escape_inline(engine.notice))
     doc = ss.get("doc") or (ss.focus or {}).get("doc") or engine.letter().doc
     if ss.pop("eval_requested", False):
         run_regression(engine)

@@ -318,13 +318,13 @@ def test_first_start_builds_the_index_with_progress(monkeypatch, tmp_path):
     calls: list[tuple[int, int, str]] = []
     real = rag.engine.load_engine
 
-    def watched(settings, progress=None):
+    def watched(settings, progress=None, **kwargs):
         def spy(done, total, doc):
             calls.append((done, total, doc))
             if progress:
                 progress(done, total, doc)
 
-        return real(settings, progress=spy)
+        return real(settings, progress=spy, **kwargs)
 
     monkeypatch.setattr(rag.engine, "load_engine", watched)
     at = AppTest.from_file(APP, default_timeout=120)
@@ -336,3 +336,15 @@ def test_first_start_builds_the_index_with_progress(monkeypatch, tmp_path):
     assert any("试试这些问题" in c.value for c in at.caption)  # and the page is ready
     at.chat_input[0].set_value(KEYLABS).run()
     assert "**36个**" in assistant_texts(at)[-1]
+
+
+def test_an_unusable_data_folder_still_answers_and_says_so(monkeypatch, tmp_path):
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("x")
+    monkeypatch.setenv("RAG_DATA_DIR", str(not_a_folder))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert any("RAG_DATA_DIR" in w.value.replace("\\", "") and "memory" in w.value for w in at.warning)
+    at.chat_input[0].set_value("2017年新批准组建了多少个重点实验室？").run()
+    assert not at.exception and any("**36个**" in m.value for m in at.markdown)
