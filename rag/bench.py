@@ -65,6 +65,42 @@ def _baseline(settings: Settings, questions: list[dict]) -> dict:
             "hit1": hits / max(ranked, 1), "p50_ms": 1000 * statistics.median(latencies)}
 
 
+def _load(engine, questions: list[str], env: dict) -> list[tuple[str, float, float, float]]:
+    """Throughput and latency with 1, 2 and 8 threads asking one engine, and with two processes at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = []
+    for n in (1, 2, 8):
+        latencies: list[float] = []
+
+        def asker(_, latencies=latencies):
+            for q in questions:
+                t = time.perf_counter()
+                engine.ask(q)
+                latencies.append(1000 * (time.perf_counter() - t))
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            list(pool.map(asker, range(n)))
+        wall = time.perf_counter() - started
+        rows.append((f"{n} thread{'s' if n > 1 else ''}, one engine", n * len(questions) / wall,
+                     statistics.median(latencies), _percentile(latencies, 0.95)))
+    # Two processes at once, each answering the questions over `rag chat --json` (load time excluded).
+    text = "\n".join(questions) + "\n"
+    script = ("import sys,time,json;from rag.engine import load_engine;from rag.settings import Settings;"
+              "e=load_engine(Settings.from_env());qs=sys.stdin.read().splitlines();ts=[]\n"
+              "for q in qs:\n t=time.perf_counter();e.ask(q);ts.append(1000*(time.perf_counter()-t))\n"
+              "print(json.dumps(ts))")
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              env=env, cwd=REPO_ROOT, text=True) for _ in range(2)]
+    outs = [p.communicate(text)[0] for p in procs]
+    latencies = [x for out in outs for x in json.loads(out.strip().splitlines()[-1])]
+    total_s = sum(latencies) / 1000 / 2  # per process, answering only
+    rows.append(("2 processes at once", len(latencies) / max(total_s, 1e-9), statistics.median(latencies),
+                 _percentile(latencies, 0.95)))
+    return rows
+
+
 def run_bench(settings: Settings, repeats: int = 5) -> dict:
     questions = load_questions()
     tmp = Path(tempfile.mkdtemp(prefix="rag-bench-"))
@@ -125,6 +161,10 @@ def run_bench(settings: Settings, repeats: int = 5) -> dict:
     print(f"{'figure':<44}{'this pipeline':>16}{'baseline':>14}{'target':>9}")
     for name, ours, theirs, target in rows:
         print(f"{name:<44}{ours:>16}{theirs:>14}{target:>9}")
+    print(f"\nLoad ({len(zh[:60])} Chinese questions per asker, {bench_settings.threads} embedding threads):")
+    print(f"{'askers':<28}{'questions/s':>12}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, rate, p50, p95 in _load(engine, zh[:60], env):
+        print(f"{name:<28}{rate:>12.1f}{p50:>9.1f}{p95:>9.1f}")
     print(f"\ncold answer: {cold_answer['answer'].splitlines()[0]}")
     print("baseline: RecursiveCharacterTextSplitter(500, 50) + the same embeddings + Chroma top-4, top chunk as answer")
     return {"rows": rows}
