@@ -153,6 +153,13 @@ class LetterIndex:
         self.letters: list[Letter] = corpus.letters
         self.skipped = corpus.skipped  # files of the corpus folder that are not readable letters
         self.letter_text = "\n".join(letter.source for letter in self.letters)
+        sqlite = settings.chroma_dir / "chroma.sqlite3"
+        if client is None and not settings.chroma_host and sqlite.exists() and sqlite.stat().st_size < 100:
+            # an empty or cut-off database (a crash, a full disk): Chroma would quietly start afresh and
+            # leave the old vector folders behind; drop it all and say so
+            self.repaired = f"the index at {settings.chroma_dir} was empty or cut off; rebuilt from the letters"
+            log.warning(self.repaired)
+            _drop_store(settings.chroma_dir)
         try:
             self.client = client or make_client(settings)
             self.sections = self._store(settings.collection)

@@ -117,6 +117,17 @@ def test_a_damaged_store_is_rebuilt_from_the_letters(tmp_path):
     assert load_engine(settings).index_report.repaired == ""  # the rebuilt store is sound
 
 
+def test_an_empty_store_file_is_rebuilt_with_a_word_and_no_leftovers(tmp_path):
+    settings = Settings.for_tests(tmp_path / "data")
+    load_engine(settings)
+    (settings.chroma_dir / "chroma.sqlite3").write_bytes(b"")  # a crash or a full disk
+    engine = load_engine(settings)
+    assert "rebuilt" in engine.notice
+    assert engine.ask("2017年新批准组建了多少个重点实验室？").answer.startswith("**36个**")
+    folders = [p for p in settings.chroma_dir.iterdir() if p.is_dir()]
+    assert len(folders) == 2  # the two collections' vector folders, none left over
+
+
 def test_a_data_folder_that_is_a_file(tmp_path):
     not_a_folder = tmp_path / "data"
     not_a_folder.write_text("x")
