@@ -48,7 +48,7 @@ _AGENT = re.compile(r"谁(?:来|一起|共同|联合)?(?:印发|发布|发的|�
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪(?:几|些|[一二两三四五六七八九十])?个?(?:城市|市|省份|省|国家|地区|地市)(?![\u4e00-\u9fff]*(?:部门|单位))|地址|位置|where|which (?:[\w-]+ ){0,2}(?:province|provinces|city|cities|country|countries|place|places|zones?|regions?|districts?)\b", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
-_FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次|个|家)数[？?]?$|(?:数量|数目|个数|总数|家数|人数|次数|金额|规模)(?:目标|指标)?(?:是|为|有)?(?:多少)?[？?。]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
+_FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次|个|家)数[？?]?$|(?:数量|数目|个数|总数|家数|人数|次数|金额|规模|(?<=[\u4e00-\u9fff]{2})(?<![多少无参函倍])数)(?:目标|指标)?(?:是|为|有)?(?:多少)?[？?。]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
                          r"what(?:'s| is| was| are) the (?:[\w-]+ ){0,3}(?:number|amount|target|rate|goal|figure|count)|\brate\b|percent", re.I)
 # An English yes/no question that quotes a number checks it ("Is the target 150?").
 _YES_NO_EN = re.compile(r"^(?:is|are|was|were|did|does|do|has|have|will|would|can|so)\b|[,，]\s*(?:correct|right|true|isn't it|is that (?:right|correct))\s*\?*$", re.I)
@@ -64,7 +64,7 @@ def _english_numbers(text: str) -> list[str]:
 
 
 # A quantity asked for by a noun at the end: "…提供共享服务的次数目标", "…的数量"
-_NOUN_ASK = re.compile(r"的?(?:数量|数目|个数|总数|家数|人数|次数|金额|规模)(?:目标|指标)?(?:是|为|有)?(?:多少)?[？?。]?$")
+_NOUN_ASK = re.compile(r"的?(?:数量|数目|个数|总数|家数|人数|次数|金额|规模|(?<=[\u4e00-\u9fff]{2})(?<![多少无参函倍])数)(?:目标|指标)?(?:是|为|有)?(?:多少)?[？?。]?$")
 _COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项类样种条家位名点大块部分方面]*$")
 
 
@@ -186,6 +186,8 @@ def letter_form(text: str, letter_text: str = "") -> str:
         unit = text[m.end():m.end() + 2]
         if letter_text and (m[1] + unit[:1]) in letter_text:
             return m[1]
+        if m[1] == "一":
+            return m[1]  # 一家公司, 一项工作: an article, not a figure anyone checks
         return str(cn2an.cn2an(m[1], "smart"))
 
     text = unicodedata.normalize("NFKC", text)
