@@ -35,7 +35,7 @@ class AnswerBuilder:
     mode = "extractive"
 
     def __init__(self, letters: Sequence[Letter], cache_dir: Path | None = None,
-                 retrieve: Callable[[str], Retrieval] | None = None):
+                 retrieve: Callable[..., Retrieval] | None = None):
         self.letters = {letter.doc: letter for letter in letters}
         self.cache_dir = cache_dir
         self.retrieve = retrieve  # ranks the sections for a sub-question (one side of a comparison)
@@ -51,7 +51,7 @@ class AnswerBuilder:
 
     @classmethod
     def from_settings(cls, settings: Settings, letters: Sequence[Letter],
-                      retrieve: Callable[[str], Retrieval] | None = None) -> AnswerBuilder:
+                      retrieve: Callable[..., Retrieval] | None = None) -> AnswerBuilder:
         builder = cls(letters, cache_dir=settings.data_dir / "jieba", retrieve=retrieve)
         if settings.uses_llm:
             from rag.llm import LLMAnswerBuilder
@@ -182,7 +182,7 @@ class AnswerBuilder:
         signed = letter.meta.signed.year if letter.meta.signed else None
         sub = analyze(text, letter.source, signed, self.cache_dir, ambient=letter.meta.signer)
         sub.kind = "figure"
-        ranked = self.retrieve(text) if self.retrieve else retrieval
+        ranked = self.retrieve(text, dense=False) if self.retrieve else retrieval
         match = self.matcher.match(sub, self._evidence(ranked), ranked)
         return match.full[0][1] if match.full else None
 

@@ -168,14 +168,15 @@ class HybridRetriever(BaseRetriever):
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [doc for doc, _ in self.rank(query).sections[: self.k]]
 
-    def rank(self, question: str, prefer: tuple[str, ...] = (), prefer_weight: float = 0.2) -> Retrieval:
-        """Every section, fused score first."""
+    def rank(self, question: str, prefer: tuple[str, ...] = (), prefer_weight: float = 0.2, dense: bool = True) -> Retrieval:
+        """Every section, fused score first. `dense=False` leaves the vector lanes out (a Chinese sub-question
+        of a comparison, whose words are the letter's: the text index finds it, and 20 ms are saved)."""
         keys = [self._key(d) for d in self.documents]
         chinese = not is_english(question)
         # Score fusion (not rank fusion): each lane min-max normalised, so a clear lexical winner
         # is not outvoted by two near-ties of the dense lanes.
         lexical = self.bm25.vectorizer.get_scores(char_ngrams(lexical_query(question)))
-        dense_sections, dense_sentences = self._dense(question)
+        dense_sections, dense_sentences = self._dense(question) if dense or not chinese else ([], [])
         by_sentence: dict[str, float] = {}
         for d, distance in dense_sentences:
             by_sentence.setdefault(self._key(d), -distance)
