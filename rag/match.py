@@ -73,10 +73,6 @@ class FigureMatcher:
             self._specific[phrase] = len(phrase) >= 5 and sum(phrase in s for s in self.sentences) <= 2
         return self._specific[phrase]
 
-    def candidates(self, q: Question, evidence: list[Chunk], retrieval: Retrieval) -> list[tuple[float, Figure]]:
-        """Figures of the evidence that fit the question, best first; none when nothing carries it."""
-        return self.match(q, evidence, retrieval).full
-
     def match(self, q: Question, evidence: list[Chunk], retrieval: Retrieval) -> Match:
         """Figures that fit the question, best first, and near misses: figures of the very thing asked
         about that differ in a qualifier the question states (the year, 国家级/省级, plan or result)."""
