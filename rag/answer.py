@@ -22,7 +22,7 @@ from rag.retrieve import Retrieval, translate_groups, translate_terms
 from rag.scoring import Scorer, bigrams
 from rag.settings import Settings
 from rag.structure import DOC_NUMBER
-from rag.text import clause_spans, sentence_spans
+from rag.text import clause_spans, enclosing, sentence_spans
 from rag.types import Answer, Chunk, Citation, Figure, Letter, Section
 
 log = logging.getLogger(__name__)
@@ -73,14 +73,15 @@ class AnswerBuilder:
 
         if meta := self._meta_answer(question, resolved, q, letter):
             return meta
-        if q.figures and (computed := compare.compose(self, question, resolved, q, retrieval)):
+        computed = compare.compose(self, question, resolved, q, retrieval) if q.figures else None
+        if computed:
             return computed  # a question that quotes a figure asks about that figure, not for an overview
         if (scope := overview.read_scope(q, letter, self.scorer)) and (
                 summary := overview.compose(question, resolved, scope, letter, q, self.scorer)):
             return summary
         if not q.terms and not q.figures and not q.years and not (q.english and translate_groups(q.text)):
             return self._no_question(question, resolved, q)
-        if computed := compare.compose(self, question, resolved, q, retrieval):
+        if not q.figures and (computed := compare.compose(self, question, resolved, q, retrieval)):
             return computed
         if _FULL_NAME.search(q.text) and (full := self._full_name_answer(question, resolved, q, letter)):
             return full
@@ -675,17 +676,13 @@ _NAMED_DOC = re.compile(r"《[^》]{2,60}》")
 
 
 def _sentence_at(text: str, pos: int) -> str:
-    for a, b in sentence_spans(text):
-        if a <= pos < b:
-            return text[a:b]
-    return text
+    a, b = enclosing(sentence_spans(text), pos)
+    return text[a:b]
 
 
 def _clause_at(text: str, pos: int) -> str:
-    for a, b in clause_spans(text):
-        if a <= pos < b:
-            return text[a:b]
-    return text
+    a, b = enclosing(clause_spans(text), pos)
+    return text[a:b]
 
 
 _FULL_NAME = re.compile(r"全称|全名|是什么的简称|是什么意思|指的是什么|指什么|stands? for|full name|short for", re.I)
