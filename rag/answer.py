@@ -14,15 +14,25 @@ from dataclasses import replace
 from pathlib import Path
 
 from rag import compare, overview
-from rag.figures import FIGURE, section_status, sentence_status
+from rag.figures import FIGURE, reported_years, section_status, sentence_status, years_in
 from rag.match import Candidate, FigureMatcher, parent_title
-from rag.questions import ANSWER_TYPE_WORDS, LEXICON, UNIT_GROUPS, Question, analyze, intent_of, letter_form, segmenter
+from rag.questions import (
+    ANSWER_TYPE_WORDS,
+    LEXICON,
+    UNIT_GROUPS,
+    Question,
+    analyze,
+    intent_of,
+    is_yes_no,
+    letter_form,
+    segmenter,
+)
 from rag.questions import places as places_list
 from rag.retrieve import Retrieval, translate_groups, translate_terms
 from rag.scoring import Scorer, bigrams
 from rag.settings import Settings
 from rag.structure import DOC_NUMBER
-from rag.text import clause_spans, enclosing, sentence_spans
+from rag.text import clause_spans, enclosing, is_english, sentence_spans, sentences
 from rag.types import Answer, Chunk, Citation, Figure, Letter, Section
 
 log = logging.getLogger(__name__)
@@ -64,6 +74,28 @@ class AnswerBuilder:
 
     # ---- entry point ----------------------------------------------------------------------
     def build(self, question: str, resolved: str, retrieval: Retrieval) -> Answer:
+        return self._with_status(self._build(question, resolved, retrieval))
+
+    def _with_status(self, answer: Answer) -> Answer:
+        """An answer whose quotes are all plans, or all reported results, says so (a list of 2018 tasks
+        is a plan as much as a single 2018 figure is)."""
+        if not answer.found or not answer.citations or answer.kind in ("compound", "meta"):
+            return answer
+        statuses = {answer.status} if answer.status != "unknown" else {
+            self._status_of(self.letters[c.doc].section(c.section), s) for c in answer.citations for s in sentences(c.quote)}
+        if len(statuses) != 1 or "unknown" in statuses:
+            return answer
+        status = statuses.pop()
+        letter = self.letters[answer.citations[0].doc]
+        year = letter.meta.signed.year if letter.meta.signed else ""
+        english = is_english(answer.question)
+        words = (_STATUS_EN if english else _STATUS_ZH)[status].format(year=year)
+        if words.lower() not in answer.answer.lower():
+            note = f"*(What the letter says here is {words}.)*" if english else f"*（信中此处所述为{words}。）*"
+            answer = replace(answer, answer=f"{answer.answer}\n\n{note}")
+        return replace(answer, status=status)
+
+    def _build(self, question: str, resolved: str, retrieval: Retrieval) -> Answer:
         top = retrieval.sections[0][0].metadata["doc"] if retrieval.sections else next(iter(self.letters))
         letter = self.letters[top]
         signed_year = letter.meta.signed.year if letter.meta.signed else None
@@ -107,6 +139,8 @@ class AnswerBuilder:
             "passage": self._passage_answer,
         }[q.kind]
         answer = handler(question, resolved, q, evidence, retrieval)
+        if q.kind in ("passage", "when") and is_yes_no(q.text, q.english):
+            answer = self._year_check(q, answer)
         return answer or self._not_found(question, resolved, q, closest, q.kind)
 
     def _evidence(self, retrieval: Retrieval, k: int = 5) -> list[Chunk]:
@@ -222,9 +256,18 @@ class AnswerBuilder:
         quoted = [_quoted_number(t) for t in q.figures]
         quoted = [x for x in quoted if x]
         if not quoted:
-            return self._passage_answer(question, resolved, q, evidence, retrieval)
+            return self._year_check(q, self._passage_answer(question, resolved, q, evidence, retrieval))
         letter = self.letters[evidence[0].section.doc] if evidence else next(iter(self.letters.values()))
         signed_year = letter.meta.signed.year if letter.meta.signed else None
+        if len(set(q.figures)) > 1 and (claims := _claims(letter_form(q.text, letter.source), q.figures)):
+            # "贷款3亿元以上、投资2亿元以上，是吗": each figure is checked against its own subject
+            parts = []
+            for claim in claims:
+                sub = analyze(claim, letter.source, signed_year, self.cache_dir, ambient=letter.meta.signer)
+                sub.kind = "verify"
+                parts.append(self._verify_answer(question, resolved, sub, evidence, retrieval) if sub.figures else None)
+            if all(parts):
+                return self._joined_checks(question, resolved, q, parts)
         subject = analyze(_as_figure_question(letter_form(q.text, letter.source), q.figures, q.english), letter.source, signed_year,
                           self.cache_dir, ambient=letter.meta.signer)
         subject.kind = "figure"
@@ -276,6 +319,34 @@ class AnswerBuilder:
         if not wrong and f.qualifier in ("以上", "以下", "左右", "余") and f.qualifier not in said:
             verdict += (f"(The letter says {f.text}.) " if q.english else f"（信中写的是“{f.text}”。）")
         return replace(shown, answer=verdict + "\n\n" + shown.answer, kind="check")
+
+    def _joined_checks(self, question, resolved, q: Question, parts: list[Answer]) -> Answer:
+        right = all(p.answer.startswith(("**对**", "**Yes.**")) for p in parts)
+        if q.english:
+            head = "**Yes.**" if right else "**No** — not all of it matches the letter."
+        else:
+            head = "**对**。" if right else "**不对**：有与信中不符之处。"
+        body = "\n\n".join(f"{i}. {p.answer}" for i, p in enumerate(parts, 1))
+        citations = tuple(dict.fromkeys(c for p in parts for c in p.citations))
+        statuses = {p.status for p in parts}
+        return Answer(question, f"{head}\n\n{body}", True, citations, "check",
+                      statuses.pop() if len(statuses) == 1 else "unknown", resolved, outcome="answered")
+
+    def _year_check(self, q: Question, passage: Answer | None) -> Answer | None:
+        """"…是2011年起设立的，对不对？": the year the question states against the year of the sentence
+        that says it. No verdict when the sentence gives no year."""
+        if not passage or not passage.found or not passage.citations:
+            return passage
+        stated = set(reported_years(" ".join(c.quote for c in passage.citations)))
+        asked = set(years_in(q.text))  # as written: "十三五" in a question is not a year it states
+        if not stated or not asked or passage.kind == "check":
+            return passage
+        said = "、".join(f"{y}年" for y in sorted(stated))
+        if asked <= stated:
+            verdict = "**Yes.**" if q.english else "**对**。"
+        else:
+            verdict = f"**No** — the letter says {said}." if q.english else f"**不对**：信中写的是{said}。"
+        return replace(passage, answer=f"{verdict}\n\n{passage.answer}", kind="check")
 
     def _best_sentences(self, q: Question, evidence: list[Chunk], retrieval: Retrieval, n: int = 1):
         scored = []
@@ -409,7 +480,18 @@ class AnswerBuilder:
         letter = self.letters[section.doc]
         year = letter.meta.signed.year if letter.meta.signed else None
         status = sentence_status(sentence, year)
-        return status if status != "unknown" else section_status(section, year)
+        if status == "unknown":
+            status = section_status(section, year)
+        if status == "unknown" and section.parent:
+            status = section_status(letter.section(section.parent), year)
+        if status == "unknown":
+            # the part as a whole: its items' sentences vote (part 2's items are all 2018 work)
+            part = section.id.split(".")[0]
+            votes = [section_status(s, year) for s in letter.sections if s.id.split(".")[0] == part]
+            results, targets = votes.count("result"), votes.count("target")
+            if results != targets and section.id != "0":
+                status = "result" if results > targets else "target"
+        return status
 
     @staticmethod
     def _with_explanation(section: Section, sent: str, start: int) -> str:
@@ -643,6 +725,27 @@ def _quoted_number(text: str) -> tuple[float, str] | None:
     if m := _BARE_NUMBER.fullmatch(text.strip()):
         return float(m[1]), "%" if m[2] else ""
     return None
+
+
+def _claims(text: str, figures: list[str]) -> list[str]:
+    """A check quoting several figures, cut into one claim per figure; each later claim keeps what the
+    first clause says about the whole ("活动，…投资2亿元以上")."""
+    positions = []
+    for figure in dict.fromkeys(figures):
+        at = text.find(figure)
+        if at < 0:
+            return []
+        positions.append((at, at + len(figure)))
+    positions.sort()
+    first = positions[0][0]
+    lead = max(text.rfind(c, 0, first) for c in "，,；;：:") + 1
+    tail = _CHECK_TAIL.search(text[positions[-1][1]:])
+    ask = tail[0] if tail else ""
+    claims, start = [], lead
+    for _, end in positions:
+        claims.append(text[:lead] + text[start:end].lstrip("、和及与，,") + ask)
+        start = end
+    return claims
 
 
 def _as_figure_question(text: str, figures: list[str], english: bool) -> str:

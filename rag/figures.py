@@ -45,8 +45,20 @@ def years_in(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(text)]
 
 
+def reported_years(sentence: str) -> list[int]:
+    """Years a sentence reports on: "到2020年" is the horizon of a plan made in 2015, not the year of
+    the sentence (unless it is the only year there)."""
+    out = []
+    for m in _YEAR.finditer(sentence):
+        before = sentence[max(0, m.start() - 2) : m.start()]
+        if before.endswith("到") or (before.endswith("至") and before != "截至"):
+            continue
+        out.append(int(m[1]))
+    return out
+
+
 def sentence_status(sentence: str, signed_year: int | None) -> Status:
-    years = years_in(sentence)
+    years = reported_years(sentence) or years_in(sentence)
     if years and signed_year:
         # The year a sentence is about decides: before the letter's year is reported, from it on is planned.
         return "result" if max(years) < signed_year else "target"

@@ -30,6 +30,8 @@ def is_followup(question: str, letter_text: str = "") -> bool:
         return True
     if overview.cues()["letter"].search(q) or overview.cues()["part"].search(q):
         return False  # "这封信主要讲了什么", "第四部分讲了哪些措施" name what they ask about
+    if (m := _DEMONSTRATIVE.search(q)) and "信" not in m["head"][:2]:
+        return True  # "通过这个活动…": points back at something named before
     bare = _TAIL.sub("", q)
     if letter_text and any(len(p) >= 4 for p in letter_phrases(bare, letter_text)):
         return False  # it names a thing of the letter in the letter's words (众创空间要备案多少家)
@@ -73,6 +75,11 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
     if re.search(r"[A-Za-z]", fragment) and not re.search(r"[\u4e00-\u9fff]", fragment):
         if not QUESTION_WORD.search(fragment) and (m := _EN_SUBJECT.search(base)):
             return base[: m.start(1)] + fragment + base[m.end(1):]  # "what about young talent reserves?"
+    if m := _DEMONSTRATIVE.search(question):
+        for n in range(len(m["head"]), 1, -1):  # the longest head noun the previous question ends a name with
+            if named := _antecedent(m["head"][:n], base, letter_text):
+                # 这个活动 → “科技金融走进高新区活动”
+                return question[: m.start()] + named + question[m.start("head") + n :]
     subject = counted_phrase(base)
     # "这个是计划还是已经完成的？": a question about the previous answer itself is the previous question
     if _ABOUT_LAST.match(fragment) and not _has_noun(_TENSE_WORDS.sub("", _ABOUT_LAST.sub("", fragment))):
@@ -116,6 +123,18 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
         if times:
             fragment = times[0] + fragment
     return fragment
+
+
+# "这个活动", "该基金", "上述平台": a thing named earlier in the conversation, by its head noun
+_DEMONSTRATIVE = re.compile(r"(?:这个|那个|这项|那项|这次|这些|那些|这一|该|此项|上述)(?P<head>[\u4e00-\u9fff]{2,6})")
+
+
+def _antecedent(head: str, base: str, letter_text: str) -> str:
+    """What the previous question named with that head noun, in the letter's words: the longest
+    quoted name or verbatim run of the letter that ends in it."""
+    named = [m[0] for m in re.finditer(r"“[^”]{2,30}”|《[^》]{2,60}》", base) if m[0][1:-1].endswith(head)]
+    named += [p for p in letter_phrases(base, letter_text, min_chars=3) if p.endswith(head)] if letter_text else []
+    return max(named, key=len, default="")
 
 
 _ABOUT_LAST = re.compile(r"^(?:这个数字|这个数|这个|这|那个|它)(?:是|属于|算)|^(?:is|was) (?:this|that|it)\b", re.I)

@@ -51,9 +51,18 @@ def _part_number(text: str) -> int | None:
 def read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
     """The overview a question asks for, or None when it asks for something narrower."""
     text = q.text
-    if cues()["narrow"].search(text) or not (
-            cues()["summary"].search(text) or (cues()["done"].search(text) and re.search(r"哪些|什么|啥|what|which", text, re.I))):
-        return None
+    if (narrow := cues()["narrow"].search(text)) and not (
+            re.fullmatch(r"几[项条点个]|how many", narrow[0], re.I) and _counts_items(text, q, letter)):
+        return None  # "第四部分有几项" is answered by the part's overview, which counts its items
+    if not (cues()["summary"].search(text) or (cues()["done"].search(text) and re.search(r"哪些|什么|啥|what|which", text, re.I))):
+        # A part or item named with nothing else asked of it ("What is part 4 about?", "第四部分？")
+        # asks for that part, whatever the wording around it.
+        if q.figures or q.years or _topic_terms(q, letter) or q.unknown:
+            return None
+        if named := section_named(text, letter):
+            return Scope("section", named)
+        n = _part_number(text)
+        return Scope("section", str(n)) if n is not None and str(n) in {s.id for s in letter.sections} else None
     if named := section_named(text, letter):
         return Scope("section", named)
     if (n := _part_number(text)) is not None:
@@ -86,6 +95,15 @@ def read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
     if re.search(r"“[^”]+”|《[^》]+》|\"[^\"]+\"", text):
         return None  # what a named thing contains is the letter's to say, not a topic to gather
     return Scope("topic", terms=tuple(terms))
+
+
+def _counts_items(text: str, q: Question, letter: Letter) -> bool:
+    """Asks how many items a named part has, and nothing else."""
+    if q.figures or q.years or _topic_terms(q, letter):
+        return False
+    if not re.search(r"几[项条点个]|how many (?:items|points|measures|tasks|parts)", text, re.I):
+        return False
+    return _part_number(text) is not None and section_named(text, letter) is None
 
 
 def _topic_terms(q: Question, letter: Letter) -> list[str]:

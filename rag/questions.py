@@ -54,6 +54,14 @@ _FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarg
 _YES_NO_EN = re.compile(r"^(?:is|are|was|were|did|does|do|has|have|will|would|can|so)\b|[,，]\s*(?:correct|right|true|isn't it|is that (?:right|correct))\s*\?*$", re.I)
 
 
+_YES_NO_ZH = re.compile(r"(?:吗|对不对|对吧|没错吧|是这样吧)[？?。!！\s]*$|是不是|是否")
+
+
+def is_yes_no(text: str, english: bool) -> bool:
+    """A question to be answered yes or no (a check of what it states)."""
+    return bool((_YES_NO_EN if english else _YES_NO_ZH).search(text.strip()))
+
+
 def _english_numbers(text: str) -> list[str]:
     """Numbers an English question quotes, years aside; money in the letter's form (300 million → 3亿元)."""
     text = letter_form(text)

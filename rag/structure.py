@@ -345,6 +345,9 @@ _NAMED_SECTION = re.compile(
 def section_named(question: str, letter: Letter) -> str | None:
     """The section a question points at by the letter's own numbering: 前言第四点 → 0.4,
     第5部分第二条 / 第五部分二是 → 5.2."""
+    if m := re.search(r"(?:§|\b(?:section|item|part)\s*)(\d+\.\d+)(?![\d.])", question, re.I):
+        # the citation's own form: §2.5, "section 2.5"
+        return m[1] if any(s.id == m[1] for s in letter.sections) else None
     question = re.sub(r"[“”\"'‘’]", "", question)  # 前言“第四”那段
     found = [m for m in _NAMED_SECTION.finditer(question) if m[1] or m[4] or m[5]]
     ordinals = re.findall(r"首先|其次|最后|第\s*[一二三四五六七八九十\d]+\s*(?:点|条|项|段|方面)?(?!部分)", question)
@@ -360,4 +363,4 @@ def section_named(question: str, letter: Letter) -> str | None:
 
 
 # Words that point at a place in the letter rather than say what is asked (前言第四点, 第5部分)
-SECTION_REFERENCE = re.compile(r"前言|开头部分|第\s*[一二三四五六七八九十\d]+\s*(?:大)?(?:部分|点|条|项|段)")
+SECTION_REFERENCE = re.compile(r"§\s*\d+(?:\.\d+)*|前言|开头部分|第\s*[一二三四五六七八九十\d]+\s*(?:大)?(?:部分|点|条|项|段)")

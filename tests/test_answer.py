@@ -181,3 +181,41 @@ def test_the_document_number_of_a_cited_document(engine):
 
 def test_a_later_years_outcome_is_not_in_the_letter(engine):
     assert not engine.ask("“十三五”规划定的2020年科技发展目标，最后都完成了吗？").found
+
+
+def test_a_check_of_two_figures_checks_each_against_its_own_subject(engine):
+    a = engine.ask("科技金融走进高新区活动，目标是贷款3亿元以上、投资2亿元以上，是吗？")
+    assert a.kind == "check" and a.answer.startswith("**不对**")
+    assert "信中写的是1亿元以上，不是2亿元以上" in a.answer and "3亿元以上" in a.answer
+    right = engine.ask("科技金融走进高新区活动，目标是贷款3亿元以上、投资1亿元以上，是吗？")
+    assert right.answer.startswith("**对**")
+
+
+def test_a_check_of_a_year_compares_it_with_the_year_of_the_sentence(engine):
+    right = engine.ask("公益研究基金是2011年起设立的，对不对？")
+    assert right.answer.startswith("**对**") and right.citations[0].section == "0.3"
+    wrong = engine.ask("省科技厅是2016年完成“十三五”科技规划制定的吗？")
+    assert wrong.answer.startswith("**不对**：信中写的是2015年") and wrong.status == "result"
+
+
+def test_a_list_of_planned_work_says_it_is_a_plan(engine):
+    a = engine.ask("支撑先进装备制造业基地，重点围绕哪些装备领域搞研发？")
+    assert a.status == "target" and "2018年工作目标（计划）" in a.answer
+    # a horizon year ("到2020年") does not make a 2015 result a plan
+    b = engine.ask("十三五规划里说的“五位一体”科技创新资源配置模式，是哪五个方面？")
+    assert b.status == "result" and "计划" not in b.answer.split("\n\n")[-1]
+
+
+def test_a_demonstrative_points_back_at_the_thing_named_before(engine):
+    first = engine.ask("“科技金融走进高新区活动”计划办几次？")
+    a = engine.ask("通过这个活动要撬动多少银行贷款？", [Turn("“科技金融走进高新区活动”计划办几次？", first)])
+    assert "科技金融走进高新区活动" in a.resolved_question and a.answer.startswith("**3亿元以上**")
+
+
+def test_a_part_named_with_nothing_else_asked_gets_its_overview(engine):
+    for q in ["What is part 4 about?", "第三部分？", "第四部分有几项？"]:
+        a = engine.ask(q)
+        assert a.found and a.citations and a.citations[0].section.split(".")[0] in "34", q
+    assert engine.ask("第四部分有几项？").answer.splitlines()[0].endswith("共3项：")
+    assert engine.ask("Tell me about section 2.5").citations[0].section == "2.5"
+    assert engine.ask("§0.2讲了什么").citations[0].section == "0.2"
