@@ -6,13 +6,13 @@ citation; nothing is paraphrased.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import jieba
 
 from rag.figures import figures_of
-from rag.questions import LEXICON, Question, alternatives, segmenter
+from rag.questions import LEXICON, Question, alternatives, letter_phrases, segmenter
 from rag.retrieve import translate_groups
 from rag.scoring import Scorer, bigrams
 from rag.structure import cn_numeral, section_named
@@ -35,6 +35,15 @@ class Scope:
     kind: str  # letter / section (a part, an item, or 0 for the work already done) / topic
     section: str = ""
     terms: tuple[str, ...] = ()
+    figures: bool = False  # the figures of the scope are asked for, not its text
+
+
+def read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
+    """The overview a question asks for, or None when it asks for something narrower."""
+    scope = _read_scope(q, letter, scorer)
+    if scope and cues()["figures"].search(q.text) and scope.kind != "letter":
+        return replace(scope, figures=True)
+    return scope
 
 
 def _part_number(text: str) -> int | None:
@@ -48,16 +57,22 @@ def _part_number(text: str) -> int | None:
     return None
 
 
-def read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
-    """The overview a question asks for, or None when it asks for something narrower."""
+def _read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
     text = q.text
     if (narrow := cues()["narrow"].search(text)) and not (
             re.fullmatch(r"几[项条点个]|how many", narrow[0], re.I) and _counts_items(text, q, letter)):
         return None  # "第四部分有几项" is answered by the part's overview, which counts its items
-    if not (cues()["summary"].search(text) or (cues()["done"].search(text) and re.search(r"哪些|什么|啥|what|which", text, re.I))):
+    if not (cues()["summary"].search(text) or cues()["figures"].search(text) or (cues()["done"].search(text) and re.search(r"哪些|什么|啥|what|which", text, re.I))):
         # A part or item named with nothing else asked of it ("What is part 4 about?", "第四部分？")
         # asks for that part, whatever the wording around it.
-        if q.figures or q.years or _topic_terms(q, letter) or q.unknown:
+        if q.figures or q.years or q.unknown:
+            return None
+        if terms := _topic_terms(q, letter):
+            # "打造“双创”升级版具体要做些什么": an open question about an item named by its own title
+            best, share = _best_titled(terms, text, letter, scorer)
+            if best is not None and _OPEN_ASK.search(text) and scorer.overlap(best.title, text) >= 0.6 \
+                    and scorer.overlap(" ".join(terms), best.title) >= 0.7:
+                return Scope("section", best.id)
             return None
         if named := section_named(text, letter):
             return Scope("section", named)
@@ -77,6 +92,27 @@ def read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
     # A question that names a part or item by its title gets that part or item: a part when the
     # question's topic is (mostly) in the part's title; an item when the question repeats its title,
     # or when the topic is in its title and in no other item (农业 is in 2.5 and 3.3: a topic).
+    best, best_share = _best_titled(terms, text, letter, scorer)
+    if best is not None and best_share >= 0.6:
+        repeated = scorer.overlap(best.title, text) >= 0.6
+        rarest = max(terms, key=lambda t: scorer.weight(bigrams(t)) / max(len(bigrams(t)), 1))
+        elsewhere = [s for s in letter.sections if s.id != best.id and s.parent != best.id and s.depth > 0
+                     and rarest in s.text]
+        # "信里前后都提到了哪些举措": the question takes the whole letter as its scope, so a topic that
+        # other items speak of too is gathered from all of them, not only from the item of that title
+        letter_wide = cues()["letter"].search(text) and elsewhere and best.depth > 0
+        if not letter_wide and (best.depth == 0 or repeated or not elsewhere):
+            return Scope("section", best.id)
+    if re.search(r"“[^”]+”|《[^》]+》|\"[^\"]+\"", text):
+        return None  # what a named thing contains is the letter's to say, not a topic to gather
+    return Scope("topic", terms=tuple(terms))
+
+
+_OPEN_ASK = re.compile(r"什么|哪些|啥|怎么|如何|怎样|\bwhat\b|\bwhich\b|\bhow\b", re.I)
+
+
+def _best_titled(terms: list[str], text: str, letter: Letter, scorer: Scorer) -> tuple[Section | None, float]:
+    """The section whose title the question's topic matches best, and how well (0..1)."""
     query = " ".join(terms)
     best, best_share = None, 0.0
     for s in letter.sections:
@@ -85,16 +121,40 @@ def read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
         share = max(scorer.overlap(query, s.title), scorer.overlap(s.title, text) if len(s.title) >= 4 else 0.0)
         if share > best_share or (share == best_share and best is not None and s.depth < best.depth):
             best, best_share = s, share
-    if best is not None and best_share >= 0.6:
-        repeated = scorer.overlap(best.title, text) >= 0.6
-        rarest = max(terms, key=lambda t: scorer.weight(bigrams(t)) / max(len(bigrams(t)), 1))
-        elsewhere = [s for s in letter.sections if s.id != best.id and s.parent != best.id and s.depth > 0
-                     and rarest in s.text]
-        if best.depth == 0 or repeated or not elsewhere:
-            return Scope("section", best.id)
-    if re.search(r"“[^”]+”|《[^》]+》|\"[^\"]+\"", text):
-        return None  # what a named thing contains is the letter's to say, not a topic to gather
-    return Scope("topic", terms=tuple(terms))
+    return best, best_share
+
+
+def short_names(term: str, text: str) -> list[str]:
+    """The letter's short names for a long name it uses: runs of the letter that keep the name's
+    characters in order and its last one (沈大国家自主创新示范区 → 自创区, 沈大自创区), written at least twice."""
+    if len(term) < 5 or not re.fullmatch(r"[\u4e00-\u9fff]+", term):
+        return []
+    out = []
+    for m in re.finditer(re.escape(term[-1]), text):
+        for n in range(3, 7):
+            run = text[max(0, m.end() - n) : m.end()]
+            if len(run) == n and re.fullmatch(r"[\u4e00-\u9fff]+", run) and run not in term and run not in out \
+                    and _abbreviates(run, [p.word for p in segmenter().cut(term)]) and text.count(run) >= 2:
+                out.append(run)
+    return out
+
+
+def _abbreviates(short: str, words: list[str], abbreviated: int = 0) -> bool:
+    """Whether `short` is the name `words` cut the Chinese way: words kept whole or by their first
+    character (at least two of them), the last word possibly by its tail (自主创新示范区 → 自创区).
+    科技企业 does not abbreviate 科技型中小企业: it drops a qualifier and shortens nothing."""
+    if not short:
+        return abbreviated >= 2
+    if not words:
+        return False
+    w, rest = words[0], words[1:]
+    if short.startswith(w) and _abbreviates(short[len(w):], rest, abbreviated):
+        return True
+    if len(w) > 1 and short[0] == w[0] and _abbreviates(short[1:], rest, abbreviated + 1):
+        return True
+    if not rest and len(w) > 1 and w.endswith(short) and abbreviated >= 2:
+        return True  # the head noun's tail: 示范区 → 区
+    return _abbreviates(short, rest, abbreviated)
 
 
 def _counts_items(text: str, q: Question, letter: Letter) -> bool:
@@ -114,9 +174,11 @@ def _topic_terms(q: Question, letter: Letter) -> list[str]:
         return [w for w in words if w in letter.source]
     # a topic is something the letter speaks of: fillers (大概, 简单) are not; a compound the letter
     # hardly writes whole is read by its words (农业科技 → 农业, 科技)
-    out = []
+    # a long name the letter also writes short (沈大国家自主创新示范区, 自创区) is one topic, not its words
+    named = [p for p in letter_phrases(q.text, letter.source, min_chars=5) if short_names(p, letter.source)]
+    out = list(named)
     for t in q.terms:
-        if cues()["frame"].search(t) or cues()["letter"].fullmatch(t):
+        if cues()["frame"].search(t) or cues()["letter"].fullmatch(t) or any(t in p for p in named):
             continue
         if len(t) >= 4 and letter.source.count(t) < 2:
             out.extend(w for w in jieba.lcut_for_search(t) if len(w) >= 2 and w != t and w in letter.source)
@@ -128,9 +190,34 @@ def _topic_terms(q: Question, letter: Letter) -> list[str]:
 def compose(question: str, resolved: str, scope: Scope, letter: Letter, q: Question, scorer: Scorer) -> Answer | None:
     if scope.kind == "letter":
         return _letter_overview(question, resolved, letter, q.english)
+    if scope.figures:
+        return _figures_overview(question, resolved, letter, scope, q, scorer)
     if scope.kind == "section":
         return _section_overview(question, resolved, letter, letter.section(scope.section), q.english)
     return _topic_overview(question, resolved, letter, scope.terms, q, scorer)
+
+
+def _figures_overview(question: str, resolved: str, letter: Letter, scope: Scope, q: Question,
+                      scorer: Scorer) -> Answer | None:
+    """"第五条定了哪些量化指标": every figure of the part, item or topic, with what it counts, cited."""
+    if scope.kind == "section":
+        ids = {scope.section} | {s.id for s in letter.sections if s.id.startswith(scope.section + ".")}
+    else:
+        topic = _topic_overview(question, resolved, letter, scope.terms, q, scorer)
+        ids = {c.section for c in topic.citations} if topic else set()
+    found = [f for f in figures_of(letter) if f.section in ids]
+    if not found:
+        return None
+    lines, cites = [], []
+    for f in found:
+        cite = Citation(letter.doc, f.section, letter.section(f.section).label, f.clause)
+        cites.append(cite)
+        lines.append(f"- **{f.text}** — {f.item} {cite.marker()}")
+    where = f"§{scope.section}" if scope.kind == "section" else "、".join(scope.terms)
+    head = f"The letter gives {len(found)} figures for {where}:" if q.english else f"信中{where}共有{len(found)}个数字："
+    statuses = {f.status for f in found}
+    return Answer(question, head + "\n\n" + "\n".join(lines), True, tuple(dict.fromkeys(cites)), "overview",
+                  statuses.pop() if len(statuses) == 1 else "unknown", resolved, outcome="answered")
 
 
 def _first_sentence(section: Section) -> str:
@@ -232,7 +319,7 @@ def _topic_overview(question: str, resolved: str, letter: Letter, terms: tuple[s
     leaves = [s for s in letter.sections if s.id != "0" and not (s.depth == 0 and _children(letter, s.id))]
     specific = [t for t in terms if sum(t in s.text for s in leaves) <= 0.4 * len(leaves)]
     terms = tuple(specific) or terms
-    forms = {t: [t, *alternatives(t)] for t in terms}
+    forms = {t: [t, *alternatives(t), *short_names(t, letter.source)] for t in terms}
     weights = {t: scorer.weight(bigrams(t)) or 1.0 for t in terms}
     hits = []
     for s in letter.sections:

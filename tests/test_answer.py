@@ -219,3 +219,29 @@ def test_a_part_named_with_nothing_else_asked_gets_its_overview(engine):
     assert engine.ask("第四部分有几项？").answer.splitlines()[0].endswith("共3项：")
     assert engine.ask("Tell me about section 2.5").citations[0].section == "2.5"
     assert engine.ask("§0.2讲了什么").citations[0].section == "0.2"
+
+
+def test_an_open_question_about_an_item_named_by_its_title_gets_the_item(engine):
+    a = engine.ask("打造“双创”升级版具体要做些什么？")
+    assert a.kind == "overview" and a.citations[0].section == "5.3"
+    assert all(w in a.answer for w in ("众创空间", "200家", "大学科技园", "大仪网"))
+
+
+def test_a_letter_wide_topic_is_gathered_under_its_short_names_too(engine):
+    from rag.overview import short_names
+
+    text = engine.letter().source
+    assert short_names("沈大国家自主创新示范区", text) == ["自创区", "沈大自创区"]
+    assert short_names("科技型中小企业", text) == []  # 科技企业 drops a qualifier, it abbreviates nothing
+    a = engine.ask("关于沈大国家自主创新示范区，信里前后都提到了哪些举措？")
+    assert {c.section for c in a.citations} >= {"3.1", "3.3", "6.1"}
+    assert "沈阳片区" in a.answer and "人才特区" in a.answer
+
+
+def test_the_figures_of_a_part_are_listed_with_what_they_count(engine):
+    a = engine.ask("第五部分有哪些量化指标？")
+    assert a.found and a.status == "target"
+    shown = [line for line in a.answer.splitlines() if line.startswith("- **")]
+    assert len(shown) == 6 and "- **达到200家** — 备案省级以上众创空间达到200家 [§5.3]" in shown
+    for c in a.citations:
+        assert c.quote in engine.letter().section(c.section).text
