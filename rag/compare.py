@@ -54,9 +54,38 @@ def compose(builder: AnswerBuilder, question: str, resolved: str, q: Question, r
         return _same_value(builder, question, resolved, q)
     if m := _QUALIFIER_ASK.search(q.text):
         return _by_qualifier(builder, question, resolved, q, m[1] or m[2])
+    if _RATIO.search(q.text):
+        return _ratio(builder, question, resolved, q, retrieval)
     if _COMPARE.search(q.text):
         return _pair(builder, question, resolved, q, retrieval)
     return None
+
+
+# "资助的项目里，转化了成果的占多大比例": a part of a whole, as a share
+_RATIO = re.compile(r"(?:大概|大约|大致|约)?占(?:了)?(?:总数的?|全部的?|其中的?)?(?:(?:多大|多少|几成|百分之几)(?:的)?(?:比例|比重)?|(?:的)?(?:比例|比重))|(?:比例|比重|占比)(?:是|为|有)?(?:多少|多大|几)"
+                    r"|\bwhat (?:share|percentage|proportion|fraction)\b|\bwhat percent\b", re.I)
+_WHOLE = re.compile(r"^(.{2,40}?)(?:里面|里|之中|当中|中)[，,]?(?:有|其中)?(.+)$")
+
+
+def _ratio(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Retrieval) -> Answer | None:
+    core = _RATIO.sub("", q.text)
+    core = re.sub(r"(?:大概|大约|大致|约)?[？?。！!\s]*$", "", core).strip()
+    m = _WHOLE.match(core)
+    if not m or q.english:
+        return None
+    whole_q = m[1].strip(" ，,") + "有多少"
+    said = m[2].strip(" ，,")
+    whole = builder.figure_for(whole_q, q, retrieval)
+    part = builder.figure_for(f"{m[1]}里，{said}有多少", q, retrieval)  # the part, in the whole's frame
+    if part is None or part == whole:
+        part = builder.figure_for(f"{said}有多少", q, retrieval)  # the whole's name outweighed the part's
+    if whole is None or part is None or whole == part or not whole.value:
+        return None
+    if not any(whole.unit in g and part.unit in g for g in UNIT_GROUPS.values()) or part.value > whole.value:
+        return None
+    share = 100 * part.value / whole.value
+    head = f"约**{share:.1f}%**：{part.item}，占{whole.item}的{share:.1f}%（{_number(part.value)}÷{_number(whole.value)}，由信中数字算得）。"
+    return replace(_listing(builder, question, resolved, q, head, [whole, part]), kind="compare")
 
 
 def _quote_line(builder: AnswerBuilder, f: Figure) -> tuple[str, Citation]:

@@ -245,3 +245,13 @@ def test_the_figures_of_a_part_are_listed_with_what_they_count(engine):
     assert len(shown) == 6 and "- **达到200家** — 备案省级以上众创空间达到200家 [§5.3]" in shown
     for c in a.citations:
         assert c.quote in engine.letter().section(c.section).text
+
+
+def test_a_share_of_a_whole_is_computed_from_both_figures_and_says_so(engine):
+    a = engine.ask("“十二五”期间公益研究基金资助的项目里，转化了科技成果的大概占多大比例？")
+    assert a.kind == "compare" and a.answer.startswith("约**14.4%**") and "54÷376" in a.answer
+    assert "由信中数字算得" in a.answer and {c.section for c in a.citations} == {"0.3"}
+    b = engine.ask("已批准的产业技术创新平台里，共性技术平台占多大比例？")
+    assert "13÷198" in b.answer
+    # a part larger than its "whole" is not a share
+    assert "÷" not in engine.ask("重点实验室里，工程技术研究中心占多大比例？").answer
