@@ -70,7 +70,8 @@ def _read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
         if terms := _topic_terms(q, letter):
             # "打造“双创”升级版具体要做些什么": an open question about an item named by its own title
             best, share = _best_titled(terms, text, letter, scorer)
-            if best is not None and _OPEN_ASK.search(text) and scorer.overlap(best.title, text) >= 0.6 \
+            said = " ".join(terms) if q.english else text  # an English question, by its glossary terms
+            if best is not None and _OPEN_ASK.search(text) and scorer.overlap(best.title, said) >= 0.6 \
                     and scorer.overlap(" ".join(terms), best.title) >= 0.7:
                 return Scope("section", best.id)
             return None

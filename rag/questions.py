@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.figures import FIGURE  # one figure grammar for letter and question
-from rag.retrieve import glossary, translate_groups, untranslated_words
+from rag.retrieve import fold_english, glossary, translate_groups, untranslated_words
 from rag.structure import SECTION_REFERENCE
 from rag.text import is_english, normalize, plan_years
 
@@ -335,17 +335,17 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         capitalised = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+)\b", text)
         # ... unless it is part of a name the glossary does render ("Tsinghua Tus (Qidi) Shenyang": 清华, 沈阳)
         runs = re.findall(r"(?:\(?[A-Z][\w&'-]*\)?\s*){2,}", text)
-        aliased = {w for run in runs if any(x.lower() not in untranslated for x in re.findall(r"[A-Z][a-z]+", run))
+        aliased = {w for run in runs if any(fold_english(x) not in untranslated for x in re.findall(r"[A-Z][a-z]+", run))
                    for w in re.findall(r"[A-Z][a-z]+", run)}
-        unknown_names = list(unknown) + [w for w in capitalised if w.lower() in untranslated and w not in aliased]
+        unknown_names = list(unknown) + [w for w in capitalised if fold_english(w) in untranslated and w not in aliased]
         # A term the glossary renders only into words the letter never writes (patents → 专利).
         folded = normalize(letter_text)
         absent = [group[0] for group in translate_groups(text) if not any(normalize(alt) in folded for alt in group)]
         unknown += absent
         unknown_names += absent
         # names the glossary does render (German → 德国) must then be found by the evidence
-        names = [group for w in capitalised if w.lower() not in untranslated
-                 for en, group in glossary() if en == w.lower() and set(group) & set(places())
+        names = [group for w in capitalised if fold_english(w) not in untranslated
+                 for en, group in glossary() if en == fold_english(w) and set(group) & set(places())
                  and not any(g in ambient for g in group)]
     return Question(
         text=text,

@@ -26,6 +26,27 @@ LETTER_GLOSSARY_PATH = Path(__file__).with_name("lexicon") / "glossary_letter.ts
 _NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|人次|个|家|项|名|次|件|所|条|人)?")
 
 
+# Words that join the parts of a name: "base of equipment" and "base for equipment" are one term.
+_JOINERS = frozenset("of for the a an in on to and".split())
+
+
+def fold_english(text: str) -> str:
+    """English folded for matching glossary terms: lower case, letters and digits, joining words
+    dropped, a plural -s taken off ("strategic base of major technical equipment" matches the
+    glossary's "strategic base for major technical equipment", "laboratories" its "laboratory")."""
+    words = re.sub(r"[^a-z0-9\- ]+", " ", text.lower()).split()
+    out = []
+    for w in words:
+        if w in _JOINERS:
+            continue
+        if w.endswith("ies") and len(w) > 4:
+            w = w[:-3] + "y"
+        elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 4:
+            w = w[:-1]
+        out.append(w)
+    return " ".join(out)
+
+
 @lru_cache(maxsize=1)
 def glossary() -> list[tuple[str, list[str]]]:
     """English term → the Chinese words for it: the curated policy glossary first, then the
@@ -39,6 +60,71 @@ def glossary() -> list[tuple[str, list[str]]]:
     return sorted(rows.items(), key=lambda r: -len(r[0]))  # longest phrase first
 
 
+def _fold_word(word: str) -> str:
+    return "" if word in _JOINERS else fold_english(word)
+
+
+@lru_cache(maxsize=1)
+def _glossary_entries() -> list[tuple[tuple[str, ...], bool, str, list[str]]]:
+    """Every glossary term as words: exactly as written, and folded (joining words and plurals
+    aside) when that differs. Most content words first, so a long name wins over its parts."""
+    out = []
+    for en, zh in glossary():
+        out.append((tuple(en.split()), False, en, zh))
+        folded = tuple(w for w in (_fold_word(x) for x in en.split()) if w)
+        if len(folded) > 1 and folded != tuple(en.split()):
+            out.append((folded, True, en, zh))
+    return sorted(out, key=lambda e: (-len(e[0]), e[1], -len(e[2])))
+
+
+def _glossary_matches(question: str) -> list[tuple[str, list[str]]]:
+    return _match_glossary(question)[0]
+
+
+@lru_cache(maxsize=1024)
+def _match_glossary(question: str) -> tuple[list[tuple[str, list[str]]], list[str], list[bool]]:
+    """The glossary terms a question holds (each word used once), longest first, and which words
+    they used; a term is also found folded: "strategic base of major technical equipment" is the
+    glossary's "…base for…"."""
+    words = re.sub(r"[^a-z0-9\- ]+", " ", question.lower()).split()
+    folded = [_fold_word(w) for w in words]
+    used = [False] * len(words)
+    found = []
+    present = set(words) | set(folded)
+    for key, is_folded, en, zh in _glossary_entries():
+        if key[0] not in present:
+            continue
+        for i in range(len(words)):
+            if span := _match_at(key, words, folded, used, i, is_folded):
+                found.append((en, zh))
+                for j in range(i, span):
+                    used[j] = True
+                break
+    return found, words, used
+
+
+def _is_frame(term: str, frame: frozenset[str]) -> bool:
+    """"the letter", "the reply", "2018 targets" frame a question; they are not its topic."""
+    words = term.split()
+    return term in frame or (any(w.isdigit() for w in words) and all(w.isdigit() or w in frame or _fold_word(w) in frame
+                                                                       for w in words))
+
+
+def _match_at(key: tuple[str, ...], words, folded, used, i: int, is_folded: bool) -> int:
+    """The end of a match of `key` starting at word i, or 0."""
+    j, k = i, 0
+    while k < len(key):
+        if j >= len(words) or used[j]:
+            return 0
+        if is_folded and not folded[j] and k > 0:
+            j += 1  # a joining word inside the name
+            continue
+        if (folded[j] if is_folded else words[j]) != key[k]:
+            return 0
+        j, k = j + 1, k + 1
+    return j
+
+
 def translate_groups(question: str) -> list[list[str]]:
     """For each English term of a question, the Chinese words that may stand for it (alternatives)."""
     return [list(group) for group in _translate_groups(question)]
@@ -46,15 +132,11 @@ def translate_groups(question: str) -> list[list[str]]:
 
 @lru_cache(maxsize=1024)  # asked once per candidate sentence: the glossary has thousands of terms
 def _translate_groups(question: str) -> tuple[tuple[str, ...], ...]:
-    text = " " + re.sub(r"[^a-z0-9\- ]+", " ", question.lower()) + " "
     groups: list[list[str]] = []
     frame = english_stopwords()
-    for en, zh in glossary():
-        needle = f" {en} "
-        if needle in text:
-            if en not in frame:  # "the letter", "the reply" frame the question; they are not its topic
-                groups.append(zh)
-            text = text.replace(needle, " | ")
+    for en, zh in _glossary_matches(question):
+        if not _is_frame(en, frame):
+            groups.append(zh)
     groups.extend([y] for y in re.findall(r"\b(?:19|20)\d{2}\b", question))
     groups.extend([run] for run in re.findall(r"[\u4e00-\u9fff]{2,}", question))  # Chinese names kept as written
     return tuple(tuple(g) for g in groups)
@@ -65,14 +147,10 @@ def part_renderings(question: str) -> tuple[tuple[str, ...], ...]:
     """For each term translate_groups finds, the renderings of the glossary terms inside it: weaker
     evidence, for when the letter words a long term differently ("key technology breakthroughs":
     关键技术, 突破)."""
-    text = " " + re.sub(r"[^a-z0-9\- ]+", " ", question.lower()) + " "
     frame, table, out = english_stopwords(), glossary_table(), []
-    for en, zh in glossary():
-        needle = f" {en} "
-        if needle in text:
-            if en not in frame:
-                out.append(tuple(z for part in _sub_phrases(en, frame) for z in table[part] if z not in zh and len(z) >= 2))
-            text = text.replace(needle, " | ")
+    for en, zh in _glossary_matches(question):
+        if not _is_frame(en, frame):
+            out.append(tuple(z for part in _sub_phrases(en, frame) for z in table.get(part, ()) if z not in zh and len(z) >= 2))
     return tuple(out)
 
 
@@ -112,10 +190,8 @@ def untranslated_words(question: str) -> list[str]:
 
 def _untranslated_list(question: str) -> list[str]:
     """English content words of a question that the glossary has no Chinese for."""
-    text = " " + re.sub(r"[^a-z0-9\- ]+", " ", question.lower()) + " "
-    for en, _ in glossary():
-        text = text.replace(f" {en} ", " | ")
-    return [w for w in text.split() if w != "|" and w not in english_stopwords() and not w.isdigit() and len(w) > 2]
+    _, words, used = _match_glossary(question)
+    return [w for w, u in zip(words, used) if not u and w not in english_stopwords() and not w.isdigit() and len(w) > 2]
 
 
 def translate_terms(question: str) -> list[str]:

@@ -41,3 +41,14 @@ def test_english_terms_bridge_to_chinese():
 def test_a_rare_name_of_the_letter_reaches_the_answer_step(engine):
     assert "liaoning-reply-1383:2.5" in engine.retriever.exact_hits("星创天地怎么样")
     assert "liaoning-reply-1383:5.1" in engine.retriever.exact_hits("500家是什么")
+
+
+def test_glossary_terms_are_found_with_other_joining_words_and_plurals():
+    from rag.retrieve import translate_groups, untranslated_words
+
+    # the glossary writes "strategic base for major technical equipment"
+    groups = translate_groups("For the strategic base of major technical equipment, which fields are prioritized?")
+    assert ["重大技术装备战略基地"] in groups and ["战略"] not in groups  # the whole name, not its words
+    assert untranslated_words("For the strategic base of major technical equipment, which fields are prioritized?") == ["prioritized"]
+    # a year and a frame word are not a topic, whatever the glossary pairs them as
+    assert translate_groups("What's the 2018 target for new high-tech enterprises?") == [["高新技术企业"], ["2018"]]
