@@ -539,18 +539,20 @@ class AnswerBuilder:
 
     def _places_for(self, q: Question, sent: str) -> list[str]:
         terms = " ".join(q.terms) or self._query_text(q)
-        for c0, c1 in clause_spans(sent):
-            clause = sent[c0:c1]
-            fit = self.scorer.relevance(q, clause) if q.english else self.scorer.overlap(terms, clause)
-            if fit < (0.3 if q.english else 0.4):
-                continue
-            found = [p for p in self._listed_places(clause) if p not in q.text]
-            if not found:
-                # a single place that stands with what is asked, in its own list piece
-                for piece in clause.split("、"):
-                    fit = self.scorer.relevance(q, piece) if q.english else self.scorer.overlap(terms, piece)
-                    if fit >= 0.5:
-                        found.extend(p for p in self._places_in(piece) if p not in q.text)
+
+        def fit(text: str) -> float:
+            return self.scorer.relevance(q, text) if q.english else self.scorer.overlap(terms, text)
+
+        clauses = [sent[c0:c1] for c0, c1 in clause_spans(sent)]
+        clauses = [c for c in clauses if fit(c) >= (0.3 if q.english else 0.4)]
+        # a coordinated list of places in any fitting clause, before a single place standing in one
+        # (推进沈阳、大连、鞍山联合创建… before 振兴东北 in the clause ahead of it)
+        for clause in clauses:
+            if found := [p for p in self._listed_places(clause) if p not in q.text]:
+                return found
+        for clause in clauses:
+            # a single place that stands with what is asked, in its own list piece
+            found = [p for piece in clause.split("、") if fit(piece) >= 0.5 for p in self._places_in(piece) if p not in q.text]
             if found:
                 return found
         return []
@@ -660,7 +662,9 @@ class AnswerBuilder:
                 at = sent.find(named[0])
                 before = re.split(r"[，,；;。]", sent[:at])[-1]
             else:
-                acts = [sent.find(t) for t in q.terms if t in sent and t not in sent[:4]]
+                # where the act or its object starts; an English question by its glossary renderings
+                words = q.terms or translate_terms(q.text)
+                acts = [sent.find(t) for t in words if t in sent and t not in sent[:4]]
                 before = sent[: min(acts)] if acts else ""
             orgs = [o.lstrip("和与及、") for o in _ORG.findall(before) if o not in q.text]
             if orgs:

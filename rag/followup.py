@@ -75,6 +75,10 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
     if re.search(r"[A-Za-z]", fragment) and not re.search(r"[\u4e00-\u9fff]", fragment):
         if not QUESTION_WORD.search(fragment) and (m := _EN_SUBJECT.search(base)):
             return base[: m.start(1)] + fragment + base[m.end(1):]  # "what about young talent reserves?"
+        ask = re.match(r"(how many|how much)\s+(?=(?:will|would|were|was|are|is|did|does|do|have|has|had)\b)", fragment, re.I)
+        if ask and (m := _EN_SUBJECT.search(base)):
+            # "…in 2018, and how many were built in 2017?": the later half counts the same thing
+            return fragment[: ask.end()] + m[1] + " " + fragment[ask.end():]
     if m := _DEMONSTRATIVE.search(question):
         for n in range(len(m["head"]), 1, -1):  # the longest head noun the previous question ends a name with
             if named := _antecedent(m["head"][:n], base, letter_text):
@@ -151,8 +155,9 @@ def _with_time(base: str, time: str) -> str:
     return time + asked
 
 
+_EN_SAME_THING = re.compile(r"(?:and\s+)?(?:how many|how much)\s+(?:will|would|were|was|are|is|did|does|do|have|has|had)\b", re.I)
 _INSTRUCTION = re.compile(r"(?:请|并)?(?:分别)?(?:说明|注明|标明|列出|解释)")
-_ASKS = re.compile(r"多少|(?<![那这近前好])几(?![年天月乎])|哪|什么|谁")
+_ASKS = re.compile(r"多少|(?<![那这近前好])几(?![年天月乎])|哪|什么|谁|\bhow (?:many|much)\b|\bwhich\b|\bwho\b", re.I)
 
 
 def split_compound(question: str) -> list[str]:
@@ -176,9 +181,13 @@ def split_compound(question: str) -> list[str]:
     asking = [i for i, c in enumerate(clauses) if _ASKS.search(c) and not _INSTRUCTION.match(c.strip())]
     if len(asking) < 2:
         return [question]
+    if re.search(r"[A-Za-z]{3}", question) and not all(_EN_SAME_THING.match(clauses[i].strip()) for i in asking[1:]):
+        # English halves are split only when a later one counts the same thing ("…, and how many were
+        # built in 2017"); "in how many industries" is answered with the first half, from one sentence
+        return [question]
     topic = "，".join(clauses[: asking[0]])
     first = clauses[asking[0]]
     # a leading topic phrase inside the first asking clause ("重点实验室这块，2017年…") is shared too
     if "，" in first and not _ASKS.search(first.split("，")[0]):
         topic = "，".join(filter(None, [topic, first.split("，")[0]]))
-    return [c if not topic or c.startswith(topic) else f"{topic}，{c}" for c in (clauses[i] for i in asking)]
+    return [c if not topic or c.startswith(topic) else f"{topic}，{c}" for c in (clauses[i].strip() for i in asking)]

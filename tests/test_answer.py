@@ -255,3 +255,16 @@ def test_a_share_of_a_whole_is_computed_from_both_figures_and_says_so(engine):
     assert "13÷198" in b.answer
     # a part larger than its "whole" is not a share
     assert "÷" not in engine.ask("重点实验室里，工程技术研究中心占多大比例？").answer
+
+
+def test_english_entity_questions_read_the_clause_that_names_them(engine):
+    a = engine.ask("Which departments jointly set up the public welfare research fund?")
+    assert a.answer.startswith("**省科技厅、省财政厅**") and a.citations[0].section == "0.3"
+    # the coordinated list of cities, not 东北 from the clause before it
+    b = engine.ask("Which cities are named for the national tech transfer demonstration zone?")
+    assert b.answer.startswith("**沈阳、大连、鞍山**")
+
+
+def test_an_english_question_of_two_halves_answers_both(engine):
+    a = engine.ask("How many provincial key labs will be newly built in 2018, and how many were built in 2017?")
+    assert a.kind == "compound" and "**20家**" in a.answer and "**36个**" in a.answer
