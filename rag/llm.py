@@ -25,6 +25,7 @@ from pydantic import SecretStr
 
 from rag.answer import NOT_FOUND, AnswerBuilder
 from rag.figures import figures_of
+from rag.followup import is_followup
 from rag.prompts import load_chat_prompt
 from rag.questions import QUESTION_WORD
 from rag.retrieve import Retrieval
@@ -428,8 +429,12 @@ class LLMAnswerBuilder:
         ids = [c.section for c in extractive.citations if c.doc == letter.doc]
         if extractive.closest:
             ids.append(extractive.closest)
-        ids += [d.metadata["section"] for d, _ in retrieval.sections if d.metadata["doc"] == letter.doc]
-        ids = list(dict.fromkeys(ids))[:MAX_SECTIONS]
+        ids = list(dict.fromkeys(ids))  # all the extractive answer cites (a whole-letter overview cites many)
+        for d, _ in retrieval.sections:
+            if len(ids) >= MAX_SECTIONS:
+                break
+            if d.metadata["doc"] == letter.doc and d.metadata["section"] not in ids:
+                ids.append(d.metadata["section"])
         sections = {sid: letter.section(sid) for sid in ids}
         evidence = Evidence(letter, sections, tuple(f for f in figures_of(letter) if f.section in sections),
                             extractive, is_english(resolved))
@@ -471,6 +476,8 @@ class LLMAnswerBuilder:
         except ModelUnavailable:
             return fallback
         rewritten = usable_rewrite(reply, fallback, self.settings.max_question_chars)
+        if rewritten and is_followup(rewritten, letter.source):
+            rewritten = ""  # still leans on the conversation: the rules' rewrite says more
         if rewritten:
             log.debug("follow-up %r rewritten by the model as %r (rules: %r)", question, rewritten, fallback)
         return rewritten or fallback
