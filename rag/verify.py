@@ -67,6 +67,12 @@ _GROWTH = re.compile(r"增长|增加|提高|上升|提升|increase|grow|rise|ros
 _DECLINE = re.compile(r"下降|减少|降低|下滑|缩减|回落|decrease|declin|drop|fall|fell|shrink|down by|fewer", re.I)
 _PLAN_CUES = re.compile(r"计划|目标|力争|预计|预期|拟|打算|target|plan|will\b|aim|goal|expected", re.I)
 _RESULT_CUES = re.compile(r"已|完成了|实现了|取得了|实绩|achieved|already|reported|result|were approved|was approved", re.I)
+# a result said outright outweighs a plan word (这一目标已经完成 says the target was met)
+_MET = re.compile(r"已经?(?:完成|实现|达到|达成)|(?:完成|实现|达到|达成)了|achieved|already|(?:was|were|has been|have been) (?:met|reached)", re.I)
+# a sentence that only says plan or result (这些都是已经完成的实绩) is checked against its sections' status
+_STATUS_ONLY = re.compile(r"这些|这是|这|都|均|是|属于|为|已经|已|完成|实现|的|了|实绩|结果|成果|计划|目标|工作|任务|年度|(?:19|20)\d{2}年?"
+                          r"|\b(?:these|this|those|all|are|is|were|was|a|an|the|of|for|reported|results?|already|achieved|"
+                          r"plans?|planned|targets?|goals?|work)\b", re.I)
 _CONTACT = re.compile(
     r"https?://\S+|www\.\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<!\d)(?:\+?86[-\s]?)?(?:0\d{2,3}[-\s]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)"
     r"|\d{3,4}-\d{3,4}-\d{4}|电话|热线|联系方式|联系人|邮箱|网址|微信|公众号|\bqq\b|phone|hotline|e-?mail|call us",
@@ -495,6 +501,8 @@ def _qualifier_problem(m: Mention, f: Figure, ctx: _Context) -> str:
     plan, result = cues(clause)
     if not plan and not result:
         plan, result = cues(ctx.text)
+    if _MET.search(ctx.text) and not any(c[0] in own for c in _MET.finditer(ctx.text)):
+        plan, result = False, True
     if plan and not result and f.status == "result":
         return f"{shown} is a reported result, not a plan"
     if result and not plan and f.status == "target":
@@ -604,13 +612,16 @@ def check_sentence(raw: str, known: _Known) -> SentenceCheck:
         if whole:
             cites = cites or (whole[0],)
             shown = raw if MARKER.search(raw) else raw.rstrip() + f" [§{cites[0]}]"
-            return SentenceCheck(raw, True, kind="quote", cites=cites, shown=shown)
+            return SentenceCheck(raw, True, kind="quote", cites=cites, shown=shown,
+                                 mentions=tuple(mentions(work, ev.letter.source)))
     # quotations: verbatim letter text in 「」 “” "" stands as a quote
+    quoted: list[Mention] = []
     for m in re.finditer(r"「([^」]+)」|“([^”]+)”|\"([^\"]+)\"|『([^』]+)』", work):
         inner = next(g for g in m.groups() if g is not None).strip()
         homes = [sid for sid, t in known.folded.items() if inner and inner in t]
         if homes and (set(homes) & set(cites) or not cites):
             cites = cites or (homes[0],)
+            quoted += [x for x in mentions(work[m.start() : m.end()], ev.letter.source) if x.kind == "figure"]
             work = _blank(work, *m.span())
     found = mentions(work, ev.letter.source)
     if not cites:
@@ -627,10 +638,33 @@ def check_sentence(raw: str, known: _Known) -> SentenceCheck:
         if figure is not None:
             edits.append((m, figure))
     support = _support(work, " ".join(cited_texts), english, known)
+    if support is not None and support < 0.5 and not found and _status_only(work):
+        problem = _status_problem(work, cites, ev)
+        if problem:
+            return SentenceCheck(raw, False, problem, cites=cites)
+        return SentenceCheck(raw, True, kind="status", cites=cites, shown=raw)
     if support is not None and support < 0.5:
         return SentenceCheck(raw, False, f"words not in §{', §'.join(cites)} ({support:.0%} found)", cites=cites)
     shown = _letter_form(raw, work, edits, english)
-    return SentenceCheck(raw, True, cites=cites, shown=shown, mentions=tuple(found))
+    return SentenceCheck(raw, True, cites=cites, shown=shown, mentions=tuple(found) + tuple(quoted))
+
+
+def _status_only(work: str) -> bool:
+    rest = _STATUS_ONLY.sub(" ", without_frames(work))
+    return not re.search(r"[\u4e00-\u9fff]|[a-z]{3,}", rest, re.I)
+
+
+def _status_problem(work: str, cites: tuple[str, ...], ev: Evidence) -> str:
+    """"这些都是已经完成的实绩 [§0.2]": the sections cited must be reported results (or plans)."""
+    year = _signed_year(ev.letter)
+    statuses = {section_status(ev.sections[c], year) for c in cites}
+    met = bool(_MET.search(work) or _RESULT_CUES.search(work))
+    plan = bool(_PLAN_CUES.search(work)) and not _MET.search(work)
+    if plan and statuses == {"result"}:
+        return "calls a reported result a plan"
+    if met and not plan and statuses == {"target"}:
+        return "calls a plan a result"
+    return ""
 
 
 def _is_frame(work: str, english: bool) -> bool:
@@ -764,6 +798,7 @@ def verify_answer(reply: str, ev: Evidence) -> Verification:
     shown_texts = {c.shown for c in checks if c and c.ok}
     lines: dict[int, list[str]] = {}
     replaced = removed = 0
+    standing: list[Mention] = []  # figures of the letter's clauses that stand in for failed sentences
     for piece, check in zip(pieces, checks):
         row = lines.setdefault(piece.line, [])
         if check is None:
@@ -775,6 +810,7 @@ def verify_answer(reply: str, ev: Evidence) -> Verification:
         stand_in = _stand_in(check, ev, shown_texts)
         if stand_in:
             shown_texts.add(stand_in)
+            standing += [x for x in mentions(fold(MARKER.sub(" ", stand_in)), ev.letter.source) if x.kind == "figure"]
             row.append(lead + (" " if ev.english and row else "") + stand_in + ("." if ev.english else "。"))
             replaced += 1
         else:
@@ -785,7 +821,7 @@ def verify_answer(reply: str, ev: Evidence) -> Verification:
                             fallback_reason="no sentence of the model's answer could be verified")
     wanted = _figure_of_answer(ev.extractive, ev.letter)
     if wanted is not None:
-        stated = [x for c in kept for x in c.mentions if x.kind == "figure"]
+        stated = [x for c in kept for x in c.mentions if x.kind == "figure"] + standing
         if not any(_same(x.value, wanted.value) and x.group in (wanted.group, "bare") for x in stated):
             return Verification("", [c for c in checks if c], replaced, removed,
                                 fallback_reason="the model's answer does not give the letter's figure")
