@@ -189,6 +189,8 @@ class ChatEndpoint:
         self.settings = settings
         self._model = model  # a fixed model (tests); otherwise one is made per call with the time left
         self.breaker = CircuitBreaker(settings.llm_cooldown_s)
+        if model is None:
+            make_chat_model(settings)  # imports the client now, not within the first answer's deadline
 
     def status(self) -> ModelStatus:
         name = self.settings.llm_model or type(self._model).__name__

@@ -27,7 +27,7 @@ def load_template(prompts_dir: Path, name: str) -> str:
     path = Path(prompts_dir) / f"{name}.txt"
     if not path.exists():
         raise PromptError(f"missing prompt file {path}")
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8").rstrip("\n")  # a file ends in a newline; the message does not
     found, expected = set(PromptTemplate.from_template(text).input_variables), EXPECTED_VARIABLES[name]
     if found != expected:
         missing, extra = sorted(expected - found), sorted(found - expected)
