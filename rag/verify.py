@@ -70,8 +70,8 @@ _RESULT_CUES = re.compile(r"已|完成了|实现了|取得了|实绩|achieved|al
 # a result said outright outweighs a plan word (这一目标已经完成 says the target was met)
 _MET = re.compile(r"已经?(?:完成|实现|达到|达成)|(?:完成|实现|达到|达成)了|achieved|already|(?:was|were|has been|have been) (?:met|reached)", re.I)
 # a sentence that only says plan or result (这些都是已经完成的实绩) is checked against its sections' status
-_STATUS_ONLY = re.compile(r"这些|这是|这|都|均|是|属于|为|已经|已|完成|实现|的|了|实绩|结果|成果|计划|目标|工作|任务|年度|(?:19|20)\d{2}年?"
-                          r"|\b(?:these|this|those|all|are|is|were|was|a|an|the|of|for|reported|results?|already|achieved|"
+_STATUS_ONLY = re.compile(r"这些|这是|这|都|均|是|属于|为|不是|并非|而非|而|也|已经|已|完成|实现|的|了|实绩|结果|成果|计划|目标|工作|任务|年度|(?:19|20)\d{2}年?"
+                          r"|\b(?:these|this|those|it|they|all|are|is|were|was|a|an|the|of|for|not|but|and|rather|than|both|also|reported|results?|already|achieved|"
                           r"plans?|planned|targets?|goals?|work)\b", re.I)
 _CONTACT = re.compile(
     r"https?://\S+|www\.\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<!\d)(?:\+?86[-\s]?)?(?:0\d{2,3}[-\s]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)"
@@ -583,7 +583,8 @@ def _support(rest: str, cited_text: str, english: bool, known: _Known) -> float 
     return len(grams & cited) / len(grams)
 
 
-def check_sentence(raw: str, known: _Known) -> SentenceCheck:
+def check_sentence(raw: str, known: _Known, previous: tuple[str, ...] = ()) -> SentenceCheck:
+    """One sentence; `previous` is what the sentence before it cites (这是2018年的目标 speaks of it)."""
     ev = known.evidence
     english = is_english(raw) if re.search(r"[A-Za-z\u4e00-\u9fff]", raw) else ev.english
     text = fold(raw)
@@ -624,6 +625,15 @@ def check_sentence(raw: str, known: _Known) -> SentenceCheck:
             quoted += [x for x in mentions(work[m.start() : m.end()], ev.letter.source) if x.kind == "figure"]
             work = _blank(work, *m.span())
     found = mentions(work, ev.letter.source)
+    says_status = bool(_PLAN_CUES.search(work) or _RESULT_CUES.search(work) or _MET.search(work))
+    if says_status and _status_only(work) and all(m.kind == "year" for m in found) and (cites or previous):
+        # "这是已完成的实绩", "This is a plan": said of the sentence before when it has no marker of its own
+        about = cites or previous
+        problem = _status_problem(work, about, ev) or next(
+            (p for m in found if (p := _check_mention(m, _Context(ev, about, work, english), [known.folded[c] for c in about], known)[0])), "")
+        if problem:
+            return SentenceCheck(raw, False, problem, cites=cites)
+        return SentenceCheck(raw, True, kind="status", cites=cites, shown=raw, mentions=tuple(quoted))
     if not cites:
         if not found and _support(work, "", english, known) is None and _is_frame(work, english):
             return SentenceCheck(raw, True, kind="frame", shown=raw)
@@ -638,11 +648,6 @@ def check_sentence(raw: str, known: _Known) -> SentenceCheck:
         if figure is not None:
             edits.append((m, figure))
     support = _support(work, " ".join(cited_texts), english, known)
-    if support is not None and support < 0.5 and not found and _status_only(work):
-        problem = _status_problem(work, cites, ev)
-        if problem:
-            return SentenceCheck(raw, False, problem, cites=cites)
-        return SentenceCheck(raw, True, kind="status", cites=cites, shown=raw)
     if support is not None and support < 0.5:
         return SentenceCheck(raw, False, f"words not in §{', §'.join(cites)} ({support:.0%} found)", cites=cites)
     shown = _letter_form(raw, work, edits, english)
@@ -727,7 +732,9 @@ def _letter_form(raw: str, work: str, edits: list[tuple[Mention, Figure]], engli
 def _stand_in(check: SentenceCheck, ev: Evidence, shown: set[str]) -> str:
     """The letter's own clause for the point a failed sentence made: the best bigram match among the
     given sections' figure clauses and sentences, verbatim, with its marker."""
-    pool = check.cites or tuple(ev.sections)
+    if not check.cites:
+        return ""  # an unmarked claim has no point of the letter to stand in for
+    pool = check.cites
     text = fold(MARKER.sub(" ", check.text))
     if is_english(check.text):
         grams = set().union(*(cjk_bigrams(alt) for g in _en_terms(text) for alt in g)) if _en_terms(text) else set()
@@ -794,7 +801,15 @@ def verify_answer(reply: str, ev: Evidence) -> Verification:
         return Verification("", fallback_reason="the letter gives no figure for exactly this")
     known = known_of(ev)
     pieces = split_sentences(text)
-    checks: list[SentenceCheck | None] = [check_sentence(p.text, known) if p.text.strip() else None for p in pieces]
+    checks: list[SentenceCheck | None] = []
+    previous: tuple[str, ...] = ()
+    for p in pieces:
+        check = check_sentence(p.text, known, previous) if p.text.strip() else None
+        if check is not None and check.ok and check.cites:
+            previous = check.cites
+        elif p.text.strip() == "" or (check is not None and check.kind == "frame"):
+            previous = () if p.text.strip() == "" else previous  # a new paragraph starts afresh
+        checks.append(check)
     shown_texts = {c.shown for c in checks if c and c.ok}
     lines: dict[int, list[str]] = {}
     replaced = removed = 0

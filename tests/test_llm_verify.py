@@ -69,6 +69,12 @@ BAD = [
     ("invented-date", SIGNED, "这封答复于2018年5月22日签发[§0]。", [r"5月22日"]),
     ("invented-doc-number", "这封答复的文号是什么？", "文号是辽科提字〔2018〕86号[§0]。", [r"86号"]),
     ("empty-reply", LABS, "   ", []),
+    ("status-sentence-wrong", "近年来批准组建了多少个产业技术创新平台？",
+     "近年来我省共批准组建198个产业技术创新平台[§0.2]。这是2018年的计划。", [r"2018年的计划"]),
+    ("status-sentence-wrong-en", "What is the 2018 target for new high-tech enterprises?",
+     "The letter sets a 2018 target of more than 500 new high-tech enterprises [§5.1]. This was already achieved.",
+     [r"already achieved"]),
+    ("wrong-signing-date", SIGNED, "这封答复由辽宁省科学技术厅发出[§0]，落款日期为2018年6月8日[§0]。", [r"6月8日"]),
 ]
 
 
@@ -124,6 +130,14 @@ GOOD = [
      ["重点实验室36个"]),
     ("list-sentence", "2017年新批准组建了多少个省级工程技术研究中心、重点实验室和工程研究中心？",
      "2017年新批准组建省级工程技术研究中心61个、重点实验室36个、工程研究中心39个[§0.2]。", ["61个", "39个"]),
+    ("status-sentence", "辽宁省2018年要培养多少名战略科技人才？", "根据答复，2018年辽宁省计划重点培养30名战略科技人才，"
+     "同时储备700名青年科技人才后备力量[§6.3]。这是2018年的工作目标。", ["30名", "这是2018年的工作目标"]),
+    ("status-sentence-en", "What is the 2018 target for new high-tech enterprises?",
+     "The letter sets a 2018 target of more than 500 new high-tech enterprises [§5.1]. This is a plan, not a result.",
+     ["(500家以上)", "This is a plan"]),
+    ("signing-date", SIGNED, "这封答复由辽宁省科学技术厅发出[§0]，落款日期为2018年6月7日[§0]。", ["2018年6月7日"]),
+    ("two-sections", "“十二五”期间公益研究基金资助了多少项目？", "“十二五”期间，辽宁省科学事业公益研究基金共资助项目376项[§0.3]，"
+     "攻克和解决重大共性关键技术问题79项，转化科技成果54项[§0.3]。", ["376项"]),
     ("overview", PART4, "第4部分主要讲促进科技成果转化[§4]，包括建设完善技术转移体系[§4.1]、促进科技与金融深度融通[§4.2]"
      "和推进科技对外交流与合作[§4.3]。其中省级以上技术转移中心达到13个[§4.1]。", ["达到13个", "[§4.3]"]),
 ]
