@@ -60,7 +60,7 @@ _DATE_EN = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th
                       r"|\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+((?:19|20)\d{2})", re.I)
 _DOC_NUMBER = re.compile(r"[〔\[(（]\s*(?:19|20)\d{2}\s*[〕\])）]\s*\d+\s*号|第?\d+号|\bno\.?\s*\d+", re.I)
 _STRUCTURAL = re.compile(r"第\s*\d+\s*(?:部分|条|点|个方面|项任务|段|句|章|节)|\b(?:part|item|section|point|paragraph)s?\s+\d+(?:\.\d+)?"
-                         r"|\b\d+(?:st|nd|rd|th)\b|[A-Za-z]+\d+|\d+[A-Za-z]{2,}(?<!percent)", re.I)
+                         r"|\b\d+(?:st|nd|rd|th)\b", re.I)
 _ABOVE_BEFORE = re.compile(r"(?:超过|突破|多于|不少于|不低于|至少|逾|more than|over|at least|upwards of|in excess of|exceeding|above)"
                            r"\s*(?:rmb|cny|¥|yuan)?\s*$", re.I)
 _GROWTH = re.compile(r"增长|增加|提高|上升|提升|increase|grow|rise|rose|up by", re.I)
@@ -297,7 +297,7 @@ def mentions(text: str, letter_text: str = "") -> list[Mention]:
     numbers = [(m.start(), m.end(), float(m[0].replace(",", ""))) for m in _ARABIC.finditer(text)]
     for m in _CN_NUMBER.finditer(text):
         unit = text[m.end() : m.end() + 1]
-        if letter_text and m[1] + unit in letter_text:
+        if letter_text and text[m.start() : m.end() + 2] in letter_text:
             continue  # the letter writes it so: a name (六项行动, 三个层次), not a figure
         if m[1] == "一" and unit not in "万亿":
             continue  # 一家公司, 一项工作: an article
@@ -461,18 +461,22 @@ def check_figure(m: Mention, ctx: _Context) -> tuple[Figure | None, str]:
     if not candidates:
         return None, f"{shown} is not a figure of §{', §'.join(ctx.cited)}"
     best: Figure | None = None
-    for piece in _pieces(ctx.text, m):
+    rivalled = False
+    for piece in _pieces(ctx.text, m):  # narrowest first, wider while the piece does not name the thing
         if not _has_content(piece, ctx.english):
             continue
         scores = {id(f): _score(_noun_of(f.item, f.text), piece, ctx.english) for f in figs}
         cand = max(candidates, key=lambda f: scores[id(f)])
         recall, f1 = scores[id(cand)]
         rival = max((scores[id(f)][1] for f in figs if not _same(value_of[id(f)][0], m.value)), default=0.0)
-        if recall >= 0.5 and f1 >= rival:
-            best = cand
-            break
-        if recall >= 0.5 or rival > 0:
+        if recall >= 0.5:
+            if f1 >= rival:
+                best = cand
+                break
             return None, f"{shown} is not what the letter counts there"
+        rivalled = rivalled or rival > 0
+    if best is None and rivalled:
+        return None, f"{shown} is not what the letter counts there"
     if best is None:
         # nothing in the sentence says what is counted: only a value one figure has will do
         distinct = {(f.item, f.text) for f in candidates}

@@ -74,6 +74,8 @@ BAD = [
     ("status-sentence-wrong-en", "What is the 2018 target for new high-tech enterprises?",
      "The letter sets a 2018 target of more than 500 new high-tech enterprises [§5.1]. This was already achieved.",
      [r"already achieved"]),
+    ("wrong-thing-named-before", LABS, "重点实验室方面，2017年新批准组建了162个[§0.2]。", [r"162"]),
+    ("glued-currency-en", LOANS, "The target is loans of more than RMB500 million [§4.2].", [r"500"]),
     ("wrong-signing-date", SIGNED, "这封答复由辽宁省科学技术厅发出[§0]，落款日期为2018年6月8日[§0]。", [r"6月8日"]),
 ]
 
@@ -135,6 +137,7 @@ GOOD = [
     ("status-sentence-en", "What is the 2018 target for new high-tech enterprises?",
      "The letter sets a 2018 target of more than 500 new high-tech enterprises [§5.1]. This is a plan, not a result.",
      ["(500家以上)", "This is a plan"]),
+    ("thing-named-before", LABS, "重点实验室方面，2017年新批准组建了36个[§0.2]。", ["36个"]),
     ("signing-date", SIGNED, "这封答复由辽宁省科学技术厅发出[§0]，落款日期为2018年6月7日[§0]。", ["2018年6月7日"]),
     ("two-sections", "“十二五”期间公益研究基金资助了多少项目？", "“十二五”期间，辽宁省科学事业公益研究基金共资助项目376项[§0.3]，"
      "攻克和解决重大共性关键技术问题79项，转化科技成果54项[§0.3]。", ["376项"]),
