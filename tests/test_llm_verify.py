@@ -74,7 +74,7 @@ BAD = [
     ("status-sentence-wrong-en", "What is the 2018 target for new high-tech enterprises?",
      "The letter sets a 2018 target of more than 500 new high-tech enterprises [§5.1]. This was already achieved.",
      [r"already achieved"]),
-    ("wrong-thing-named-before", LABS, "重点实验室方面，2017年新批准组建了162个[§0.2]。", [r"162"]),
+    ("wrong-thing-named-before", LABS, "重点实验室方面，2017年新批准组建了162个[§0.2]。", [r"组建了162个"]),
     ("glued-currency-en", LOANS, "The target is loans of more than RMB500 million [§4.2].", [r"500"]),
     ("wrong-signing-date", SIGNED, "这封答复由辽宁省科学技术厅发出[§0]，落款日期为2018年6月8日[§0]。", [r"6月8日"]),
 ]
