@@ -62,6 +62,8 @@ def _print_answer(answer, as_json: bool) -> None:
         print(json.dumps(answer.as_dict(), ensure_ascii=False))
         return
     print(answer.answer)
+    if answer.fallback_reason:
+        print(f"\n  (extractive answer; the language model's was not used: {answer.fallback_reason})")
     if answer.citations:
         print()
         for c in answer.citations:
@@ -88,6 +90,8 @@ def cmd_chat(args, settings: Settings) -> int:
     interactive = sys.stdin.isatty() and not args.json
     if interactive:
         print("Ask about the letter; an empty line starts a new conversation, Ctrl-D quits.")
+        if settings.uses_llm:
+            print(engine.model_status.describe())
     stream = sys.stdin.buffer
     while True:
         if interactive:

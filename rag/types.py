@@ -113,6 +113,7 @@ class Answer:
     mode: str = "extractive"
     outcome: str = ""  # answered / closest (the letter does not say exactly this) / not_found; "" = by `found`
     notice: str = ""  # something the person should know about how this answer was made (shown beside it)
+    fallback_reason: str = ""  # why a configured model's answer was not used (mode is then "extractive")
 
     @property
     def graded(self) -> str:
@@ -136,6 +137,8 @@ class Answer:
             out["closest_section"] = self.closest
         if self.notice:
             out["notice"] = self.notice
+        if self.fallback_reason:
+            out["fallback_reason"] = self.fallback_reason
         return out
 
 
