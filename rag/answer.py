@@ -28,7 +28,7 @@ from rag.questions import (
     segmenter,
 )
 from rag.questions import places as places_list
-from rag.retrieve import Retrieval, translate_groups, translate_terms
+from rag.retrieve import Retrieval, translate_groups, translate_terms, untranslated_words
 from rag.scoring import Scorer, bigrams
 from rag.settings import Settings
 from rag.structure import DOC_NUMBER
@@ -108,6 +108,8 @@ class AnswerBuilder:
         computed = compare.compose(self, question, resolved, q, retrieval) if q.figures else None
         if computed:
             return computed  # a question that quotes a figure asks about that figure, not for an overview
+        if overview.cues()["where"].search(q.text) and (where := self._where_answer(question, resolved, q, evidence)):
+            return where
         if (scope := overview.read_scope(q, letter, self.scorer)) and (
                 summary := overview.compose(question, resolved, scope, letter, q, self.scorer)):
             return summary
@@ -305,13 +307,20 @@ class AnswerBuilder:
         tense_ok = not claimed or f.status in (claimed, "unknown")
         year_ok = not q.years or self.matcher.year_fits(f, q.years)
         shown = self._render_figure(question, resolved, q, f)
-        said = "、".join(q.figures)
+        said = "、".join(t.strip() for t in q.figures)
         wrong = []
         if not value_ok:
             wrong.append(f"the letter says {f.text}, not {said}" if q.english else f"信中写的是{f.text}，不是{said}")
         if not (tense_ok and year_ok):
             status = (_STATUS_EN if q.english else _STATUS_ZH).get(f.status, "").format(year=signed_year or "")
             wrong.append(f"it is {status}" if q.english else f"这是{status}")
+        if not wrong and q.english and (unrendered := _unrendered_modifiers(q.text)):
+            # "Does Liaoning have 20 purple unicorn labs?": words the letter has no term for may name
+            # another thing; the value alone does not make it a yes
+            words = ", ".join(unrendered)
+            head = (f"{NOT_FOUND} — the letter does not say this of \"{words}\". The closest figure it gives:\n\n")
+            return replace(shown, answer=head + shown.answer, found=False, kind="check", outcome="closest",
+                           closest=f.section)
         if q.english:
             verdict = "**Yes.** " if not wrong else "**No** — " + "; ".join(wrong) + ". "
         else:
@@ -319,6 +328,32 @@ class AnswerBuilder:
         if not wrong and f.qualifier in ("以上", "以下", "左右", "余") and f.qualifier not in said:
             verdict += (f"(The letter says {f.text}.) " if q.english else f"（信中写的是“{f.text}”。）")
         return replace(shown, answer=verdict + "\n\n" + shown.answer, kind="check")
+
+    def _where_answer(self, question, resolved, q: Question, evidence: list[Chunk]) -> Answer | None:
+        """"这两个目标是在信的哪一部分提出的": the part and item of the letter that says it, with the
+        sentence. A follow-up with nothing of its own to look for is the previous answer's section
+        (retrieval puts it first)."""
+        where = re.sub(overview.cues()["where"].pattern, " ", q.text, flags=re.I)
+        wanted = analyze(where, self.letters[evidence[0].section.doc].source, None, self.cache_dir) if evidence else None
+        for e in evidence[:3]:
+            section = e.section
+            if section.id == "0" or (section.depth == 0 and any(s.parent == section.id for s in self.letters[section.doc].sections)):
+                continue
+            if wanted and (wanted.terms or wanted.english) and not self._coverage_ok(wanted, section.text, 0.5, section):
+                continue
+            letter = self.letters[section.doc]
+            part = letter.section(section.parent) if section.parent and section.parent != "0" else None
+            sentence = next((s for s in sentences(section.text) if wanted and wanted.terms
+                             and self.scorer.overlap(" ".join(wanted.terms), s) >= 0.5), sentences(section.text)[0])
+            cite = Citation(section.doc, section.id, section.label, sentence)
+            heading = f"（{part.title}）" if part and part.title and part.title not in section.label else ""
+            if q.english:
+                head = f"In **{section.label}**{heading} {cite.marker()}:"
+            else:
+                head = f"在信中**{section.label}**{heading} {cite.marker()}："
+            return Answer(question, f"{head}\n\n> {sentence} {cite.marker()}", True, (cite,), "fact",
+                          "unknown", resolved, outcome="answered")
+        return None
 
     def _joined_checks(self, question, resolved, q: Question, parts: list[Answer]) -> Answer:
         right = all(p.answer.startswith(("**对**", "**Yes.**")) for p in parts)
@@ -525,9 +560,13 @@ class AnswerBuilder:
         for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=4):
             if quotes and section.id != quotes[0][0].id:
                 continue
-            if not self._coverage_ok(q, sent, 0.5):
+            # a further list of places in the same section needs less of the question's words
+            # (…与俄罗斯、白俄罗斯、乌克兰等国家… after …与德国、韩国、芬兰…开展国际科技合作)
+            if not self._coverage_ok(q, sent, 0.35 if quotes else 0.5):
                 continue
             places = self._places_for(q, sent)
+            if quotes and not any(self._listed_places(sent[a:b]) for a, b in clause_spans(sent)):
+                continue
             if places:
                 found.extend(places)
                 quotes.append((section, sent))
@@ -731,6 +770,16 @@ def _quoted_number(text: str) -> tuple[float, str] | None:
     return None
 
 
+def _unrendered_modifiers(text: str) -> list[str]:
+    """Words right after a number that the glossary cannot render ("20 purple unicorn labs"): they
+    may make the thing counted another one than any the letter names."""
+    unknown = set(untranslated_words(text))
+    out = []
+    for m in re.finditer(r"\d[\d,.]*\s+((?:[A-Za-z-]+\s+){0,3})", text):
+        out += [w for w in m[1].lower().split() if w in unknown]
+    return out
+
+
 def _claims(text: str, figures: list[str]) -> list[str]:
     """A check quoting several figures, cut into one claim per figure; each later claim keeps what the
     first clause says about the whole ("活动，…投资2亿元以上")."""
@@ -766,7 +815,7 @@ def _as_figure_question(text: str, figures: list[str], english: bool) -> str:
         # "…立项1510项是2018年的计划吗": what follows the figure asserts, it does not name the thing
         if re.match(r"\s*(?:[，,。？?！!]|是|吗|吧|对|没|这|那|了|呢|is\b|are\b|right|correct)", rest, re.I):
             rest = ""
-        text = text[:at] + ask + rest
+        text = text[:at] + ask + (" " if english and not ask.endswith(" ") and rest[:1] not in ("", " ") else "") + rest
     return _CHECK_TAIL.sub("", text) or text
 
 
@@ -825,6 +874,14 @@ def enumeration(sentence: str, query: str) -> list[str]:
     if len(first) > middle_len + 4:
         first = _tail_words(first, middle_len)
     items = [first, *pieces[1:-1]]
+    head = [(w.word, w.flag) for w in segmenter().cut(last)]
+    single = [(w.word, w.flag) for w in segmenter().cut(first)]
+    def kind(word: str, flag: str) -> str:
+        return "place" if flag == "ns" or word in places_list() else flag
+
+    if len(single) == 1 and len(head) > 1 and kind(*head[0]) == kind(*single[0]) and kind(*head[0])[:1] in "np":
+        # "盘锦、丹东高新区晋升国家级": what follows the last item of one word is said of them all
+        last = head[0][0]
     if len(last) > middle_len + 2:  # "产业技术创新和创新人才激励": the last piece may join two items
         items.extend(p for p in re.split(r"和(?=[\u4e00-\u9fff]{2,})", last) if p)
     else:

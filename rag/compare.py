@@ -186,7 +186,10 @@ def _second_question(first: str, right: str, english: bool) -> str:
     """The other side as a question of its own, borrowing what the first side says and it does not:
     a bare thing takes the first side's frame (工程研究中心 → 2017年新批的工程研究中心有多少);
     a bare time or act takes its thing (2017年新批的 → 2017年新批的省级重点实验室有多少)."""
-    if english or any(w.flag[:1] in {"n", "j"} or w.flag == "vn" for w in segmenter().cut(re.sub(r"(?:19|20)\d{2}年?", "", right))):
+    # a thing is named by three or more characters of nouns (工程研究中心); 实际新批 names none
+    nouns = [w.word for w in segmenter().cut(re.sub(r"(?:19|20)\d{2}年?", "", right))
+             if w.flag[:1] in {"n", "j"} or w.flag == "vn"]
+    if english or sum(map(len, nouns)) >= 3:
         base = Answer(first, "", True, resolved_question=first)
         return resolve_followup(right, [Turn(first, base)], force=True)
     thing = counted_phrase(first).rpartition("的")[2]

@@ -13,7 +13,7 @@ from pathlib import Path
 from rag.answer import AnswerBuilder
 from rag.compare import is_comparison_text
 from rag.figures import figures_of
-from rag.followup import resolve_followup, split_compound
+from rag.followup import resolve_followup, split_compound, split_each
 from rag.index import IndexReport, LetterIndex, Progress, StoreError, check_data_dir, make_client, memory_client
 from rag.llm import AnswerStream, ModelStatus, answer_deadline
 from rag.questions import official_wording, segmenter
@@ -111,7 +111,7 @@ class Engine:
         question = clean_question(question, self.settings)
         plain = strip_markup(question) or question
         stream_one = getattr(self.builder, "stream", None)
-        if stream_one is None or not is_comparison_text(question) and len(split_compound(plain)) > 1:
+        if stream_one is None or not is_comparison_text(question) and (len(split_compound(plain)) > 1 or len(split_each(plain)) > 1):
             return AnswerStream.of(self.ask(question, history))
         reloaded = self.refresh()
         deadline = time.monotonic() + self.settings.llm_deadline_s
@@ -128,7 +128,9 @@ class Engine:
 
     def _ask_parts(self, question: str, history: Sequence[Turn]) -> Answer:
         # "A和B哪个多，多几个" is one comparison, not two questions
-        parts = [question] if is_comparison_text(question) else split_compound(strip_markup(question) or question)
+        plain = strip_markup(question) or question
+        parts = [question] if is_comparison_text(question) else split_compound(plain)
+        standalone = len(parts) == 1 and len(parts := split_each(plain)) > 1  # "A和B分别是多少": each on its own
         if len(parts) == 1:
             return self._ask_one(question, history)
         # Bounded work: a part asked twice is answered once, and only the first few parts are answered,
@@ -140,7 +142,7 @@ class Engine:
         # "A是多少？B又是多少？": each part answered in turn, later parts leaning on earlier ones.
         turns, answers = list(history), []
         for part in unique[: self.settings.max_parts]:
-            answer = self._ask_one(part, turns, force_followup=bool(answers))
+            answer = self._ask_one(part, list(history) if standalone else turns, force_followup=bool(answers) and not standalone)
             answers.append(answer)
             turns.append(Turn(part, answer))
             if time.perf_counter() - started > budget:

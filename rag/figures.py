@@ -46,19 +46,27 @@ def years_in(text: str) -> list[int]:
 
 
 def reported_years(sentence: str) -> list[int]:
-    """Years a sentence reports on: "到2020年" is the horizon of a plan made in 2015, not the year of
-    the sentence (unless it is the only year there)."""
-    out = []
+    """Years a sentence reports on: "到2020年" is the horizon of a plan made in 2015, and
+    "2017年度…奖励大会" the name of what is held, not the year of the sentence."""
+    return _years(sentence)[0]
+
+
+def _years(sentence: str) -> tuple[list[int], list[int]]:
+    reported, horizons = [], []
     for m in _YEAR.finditer(sentence):
         before = sentence[max(0, m.start() - 2) : m.start()]
-        if before.endswith("到") or (before.endswith("至") and before != "截至"):
+        if sentence[m.end() : m.end() + 2] == "年度":
             continue
-        out.append(int(m[1]))
-    return out
+        if before.endswith("到") or (before.endswith("至") and before != "截至"):
+            horizons.append(int(m[1]))
+        else:
+            reported.append(int(m[1]))
+    return reported, horizons
 
 
 def sentence_status(sentence: str, signed_year: int | None) -> Status:
-    years = reported_years(sentence) or years_in(sentence)
+    reported, horizons = _years(sentence)
+    years = reported or horizons
     if years and signed_year:
         # The year a sentence is about decides: before the letter's year is reported, from it on is planned.
         return "result" if max(years) < signed_year else "target"

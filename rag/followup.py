@@ -28,10 +28,10 @@ def is_followup(question: str, letter_text: str = "") -> bool:
         return False
     if _LEAD.match(q) or re.search(r"呢[？?]?$", q) or _ABOUT_LAST.match(q):
         return True
+    if (m := _DEMONSTRATIVE.search(q)) and "信" not in m["head"][:2] and not overview.cues()["part"].search(q):
+        return True  # "通过这个活动…", "这两个目标是在信的哪一部分…": points back at something named before
     if overview.cues()["letter"].search(q) or overview.cues()["part"].search(q):
         return False  # "这封信主要讲了什么", "第四部分讲了哪些措施" name what they ask about
-    if (m := _DEMONSTRATIVE.search(q)) and "信" not in m["head"][:2]:
-        return True  # "通过这个活动…": points back at something named before
     bare = _TAIL.sub("", q)
     if letter_text and any(len(p) >= 4 for p in letter_phrases(bare, letter_text)):
         return False  # it names a thing of the letter in the letter's words (众创空间要备案多少家)
@@ -130,7 +130,7 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
 
 
 # "这个活动", "该基金", "上述平台": a thing named earlier in the conversation, by its head noun
-_DEMONSTRATIVE = re.compile(r"(?:这个|那个|这项|那项|这次|这些|那些|这一|该|此项|上述)(?P<head>[\u4e00-\u9fff]{2,6})")
+_DEMONSTRATIVE = re.compile(r"(?:(?:这|那)(?:[两几三四五]个|个|项|些|次|一)|该|此项|上述)(?P<head>[\u4e00-\u9fff]{2,6})")
 
 
 def _antecedent(head: str, base: str, letter_text: str) -> str:
@@ -191,3 +191,28 @@ def split_compound(question: str) -> list[str]:
     if "，" in first and not _ASKS.search(first.split("，")[0]):
         topic = "，".join(filter(None, [topic, first.split("，")[0]]))
     return [c if not topic or c.startswith(topic) else f"{topic}，{c}" for c in (clauses[i].strip() for i in asking)]
+
+
+_EACH = re.compile(r"分别[\u4e00-\u9fff]{0,4}?(?:多少|几)")
+
+
+def split_each(question: str) -> list[str]:
+    """"培养农民技术员和建设省级星创天地的目标分别是多少" → one question per thing, each standing
+    alone: the things joined by 和/与/及/、 before 分别, each with what is asked of them."""
+    m = _EACH.search(question)
+    if not m:
+        return [question]
+    head = question[: m.start()]
+    lead = max(head.rfind(c) for c in "，,；;：:") + 1  # "科技精准扶贫方面，" is shared
+    subject = head[lead:]
+    attribute = ""
+    if "的" in subject:
+        subject, _, attribute = subject.rpartition("的")
+        attribute = "的" + attribute
+    things = [t for t in re.split(r"和|与|及|、|以及", subject) if t.strip()]
+    if len(things) < 2 or any(len(re.findall(r"[\u4e00-\u9fff]", t)) < 2 for t in things):
+        return [question]
+    asked = question[m.start() + 2 :]  # 是多少？
+    if when := re.match(r"(?:19|20)\d{2}年度?", things[0].strip()):
+        things = [things[0]] + [t if t.strip().startswith(when[0]) else when[0] + t.strip() for t in things[1:]]
+    return [f"{head[:lead]}{t.strip()}{attribute}{asked}" for t in things]

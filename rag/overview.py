@@ -84,9 +84,11 @@ def _read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
     if (n := _part_number(text)) is not None:
         ids = {s.id for s in letter.sections}
         return Scope("section", str(n)) if str(n) in ids else None
-    if cues()["done"].search(text):
-        return Scope("section", "0")
     terms = _topic_terms(q, letter)
+    if cues()["done"].search(text):
+        # "what did the research fund achieve": the point of the work done that speaks of it, if one does
+        done = [s for s in _children(letter, "0") if terms and scorer.overlap(" ".join(terms), s.text) >= 0.6]
+        return Scope("section", done[0].id if len(done) == 1 else "0")
     if not terms:
         # the whole letter only when the question names it; a bare "做什么工作" has lost its subject
         return Scope("letter") if cues()["letter"].search(text) else None
@@ -211,7 +213,7 @@ def _figures_overview(question: str, resolved: str, letter: Letter, scope: Scope
         return None
     lines, cites = [], []
     for f in found:
-        cite = Citation(letter.doc, f.section, letter.section(f.section).label, f.clause)
+        cite = Citation(letter.doc, f.section, letter.section(f.section).label, f.item)  # shown as is
         cites.append(cite)
         lines.append(f"- **{f.text}** — {f.item} {cite.marker()}")
     where = f"§{scope.section}" if scope.kind == "section" else "、".join(scope.terms)

@@ -64,7 +64,7 @@ def is_yes_no(text: str, english: bool) -> bool:
 
 def _english_numbers(text: str) -> list[str]:
     """Numbers an English question quotes, years aside; money in the letter's form (300 million → 3亿元)."""
-    text = letter_form(text)
+    text = letter_form(re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text))  # 4,000 is one number
     money = [m[0] for m in FIGURE.finditer(text) if m["unit"] in ("亿元", "万元")]
     plain = [m[0] for m in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?\s*(?:%|percent)?(?![\d.]*[亿万])", text)
              if not re.fullmatch(r"(?:19|20)\d{2}", m[0].strip())]

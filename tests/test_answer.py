@@ -268,3 +268,34 @@ def test_english_entity_questions_read_the_clause_that_names_them(engine):
 def test_an_english_question_of_two_halves_answers_both(engine):
     a = engine.ask("How many provincial key labs will be newly built in 2018, and how many were built in 2017?")
     assert a.kind == "compound" and "**20家**" in a.answer and "**36个**" in a.answer
+
+
+def test_a_check_whose_thing_the_letter_does_not_name_is_not_a_yes(engine):
+    a = engine.ask("Does Liaoning have 20 purple unicorn labs?")
+    assert not a.found and a.outcome == "closest" and "Yes" not in a.answer
+    b = engine.ask("Does Liaoning have 20 state key laboratories?")
+    assert b.answer.startswith("**No**") and "19个" in b.answer  # the state (national) figure, not 20家 provincial
+    c = engine.ask("Is it true that the province wants more than 4,000 registered tech-based SMEs?")
+    assert c.answer.startswith("**Yes.**") and "4000家以上" in c.answer
+
+
+def test_things_asked_of_each_are_answered_each(engine):
+    a = engine.ask("科技精准扶贫方面，培养农民技术员和建设省级星创天地的目标分别是多少？")
+    assert a.kind == "compound" and "**1000人次以上**" in a.answer and "**30家以上**" in a.answer
+    b = engine.ask("2018年计划新组建的省级重点实验室比2017年实际新批的多还是少？")
+    assert "**36个**" in b.answer and "**20家**" in b.answer and "多16个" in b.answer
+
+
+def test_where_in_the_letter_is_answered_with_the_part_and_item(engine):
+    h = []
+    for q in ["新组建产业技术创新平台的目标是多少家？", "那省级产业技术创新战略联盟呢？"]:
+        h.append(Turn(q, engine.ask(q, h)))
+    a = engine.ask("这两个目标是在信的哪一部分提出的？", h)
+    assert a.citations[0].section == "1.1" and "攻坚科技体制改革" in a.answer and "强化科技有效供给" in a.answer
+    assert engine.ask("众创空间的目标在信的哪一部分？").citations[0].section == "5.3"
+
+
+def test_places_of_a_list_and_of_the_next_list_in_the_section(engine):
+    a = engine.ask("在国际科技合作方面，信里点名了哪些国家？")
+    assert a.answer.startswith("**德国、韩国、芬兰、俄罗斯、白俄罗斯、乌克兰**")
+    assert "- 盘锦\n- 丹东\n" in engine.ask("哪些高新区要晋升国家级？").answer
