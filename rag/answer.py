@@ -372,7 +372,7 @@ class AnswerBuilder:
         that says it. No verdict when the sentence gives no year."""
         if not passage or not passage.found or not passage.citations:
             return passage
-        stated = set(reported_years(" ".join(c.quote for c in passage.citations)))
+        stated = set(reported_years(passage.citations[0].quote))  # the sentence that says it, not the ones after
         asked = set(years_in(q.text))  # as written: "十三五" in a question is not a year it states
         if not stated or not asked or passage.kind == "check":
             return passage
@@ -503,6 +503,10 @@ class AnswerBuilder:
             if not listed:
                 return None
             items = enumeration(listed[0], query)
+        if any(i in re.findall(r"“([^”]+)”", q.text) for i in items):
+            # the list holds the thing asked about ("双推进"、"双围绕"…): its siblings, not what it is;
+            # the sentence and its explanation (即:…) answer instead
+            items = []
         if not items and sent == best[0][2]:
             return None  # asked for a list, and the best evidence lists nothing
         cite = Citation(section.doc, section.id, section.label, sent)
@@ -606,7 +610,7 @@ class AnswerBuilder:
             short = re.split(r"[的说里中是，,：:\s]", before)[-1][-6:]
         if len(short) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", short):
             return None
-        pattern = re.compile(".{0,6}?".join(map(re.escape, short)))
+        pattern = re.compile("[^“”\"，,。；;、]{0,6}?".join(map(re.escape, short)))  # a name never spans a quote or clause
         best = None
         for section in letter.sections:
             for a, b in sentence_spans(section.text):

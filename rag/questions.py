@@ -79,7 +79,8 @@ _COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项�
 # Greetings and thanks around a question carry nothing to match.
 _COURTESY = re.compile(
     r"^(?:(?:您好|你好|请问|想问下|想问一下|问一下|打扰一下|麻烦问一下|我想知道|想知道|想了解一下|想了解|hi|hello|hey|dear \w+)[!！,，。.\s]*"
-    r"|我是[^，,。？?]{1,16}?的[!！,，。\s]+|我(?:在|正在)[^，,。？?]{1,12}[，,]\s*)+"
+    r"|我是[^，,。？?]{1,16}?的[!！,，。\s]+|我(?:在|正在)[^，,。？?]{1,12}[，,]\s*"
+    r"|(?:i'?m|i am|i work (?:for|at|in)|my name is)\s[^.?!]{1,80}?[.!]\s+)+"  # "I'm a correspondent in Shenyang."
     r"|(?:[,，。.!！\s]*(?:谢谢|多谢|谢谢您|thanks|thank you)[!！。.\s]*)+$",
     re.I,
 )

@@ -299,3 +299,13 @@ def test_places_of_a_list_and_of_the_next_list_in_the_section(engine):
     a = engine.ask("在国际科技合作方面，信里点名了哪些国家？")
     assert a.answer.startswith("**德国、韩国、芬兰、俄罗斯、白俄罗斯、乌克兰**")
     assert "- 盘锦\n- 丹东\n" in engine.ask("哪些高新区要晋升国家级？").answer
+
+
+def test_an_english_self_introduction_is_not_the_topic(engine):
+    a = engine.ask("Hi, I'm a foreign correspondent in Shenyang. Could you give me a quick overview of the main areas this letter covers?")
+    assert a.kind == "overview" and "攻坚科技体制改革" in a.answer and "沈阳" not in a.answer.splitlines()[0]
+
+
+def test_what_a_quoted_term_means_is_its_explanation_not_its_siblings(engine):
+    a = engine.ask("推进高新区建设里说的“双推进”具体指什么？")
+    assert "推进科技金融走进高新区,推进大学科技园走进高新区" in a.answer and "- 双围绕" not in a.answer
