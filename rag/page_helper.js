@@ -1,0 +1,62 @@
+// Runs in the page (Streamlit components v2). Installed once per browser tab; each rerun hands it the
+// latest way to reach Python and the question length limit.
+export default function (component) {
+  const state = window.__letterQa || (window.__letterQa = {});
+  state.send = component.setTriggerValue;
+  state.limit = (component.data && component.data.limit) || 500;
+  state.unit = (component.data && component.data.unit) || "";
+
+  const count = (box) => {
+    const holder = box.closest('[data-testid="stChatInput"]');
+    if (!holder) return;
+    let counter = holder.querySelector(".lqa-counter");
+    if (!counter) {
+      counter = document.createElement("div");
+      counter.className = "lqa-counter";
+      counter.setAttribute("aria-live", "polite");
+      holder.appendChild(counter);
+    }
+    const length = Array.from(box.value).length;
+    // shown only near the limit, so an ordinary question is not distracted by it
+    counter.hidden = length < state.limit * 0.8;
+    counter.textContent = `${length}/${state.limit} ${state.unit}`;
+    counter.classList.toggle("lqa-over", length > state.limit);
+  };
+
+  if (!state.installed) {
+    state.installed = true;
+    document.addEventListener(
+      "click",
+      (event) => {
+        const link = event.target.closest && event.target.closest('a[href^="#cite:"]');
+        if (!link) return;
+        event.preventDefault();
+        event.stopPropagation();
+        // the time makes a second click on the same citation a new event
+        state.send("open", `${link.getAttribute("href")}|${Date.now()}`);
+      },
+      true,
+    );
+    document.addEventListener(
+      "input",
+      (event) => {
+        if (event.target.matches && event.target.matches('[data-testid="stChatInputTextArea"]')) count(event.target);
+      },
+      true,
+    );
+  }
+  // a section opened from a link or a search step: bring it into view once it is drawn
+  const scroll = component.data && component.data.scroll;
+  if (scroll && scroll.n !== state.scrolled) {
+    state.scrolled = scroll.n;
+    let tries = 0;
+    const bring = () => {
+      const target = document.querySelector(`.st-key-${scroll.key}`);
+      if (target) target.scrollIntoView({ block: "start" });
+      else if (++tries < 30) setTimeout(bring, 100);
+    };
+    setTimeout(bring, 50);
+  }
+  // a question put back into the box by the page (too long) is counted too
+  setTimeout(() => document.querySelectorAll('[data-testid="stChatInputTextArea"]').forEach(count), 300);
+}
