@@ -924,13 +924,13 @@ def figure_rows(figures: Sequence[Figure], letter: Letter | None, lang: str) -> 
 # Only what would change how a Markdown reader shows plain text; a saved conversation should read as
 # plain text too (no "\[§0\.2\]").
 _EXPORT_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
-_LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])")
+_LINE_START = re.compile(r"^(\s*)(\d+(?=[.)])|)([#>+\-=.)])")
 
 
 def escape_export(text: str) -> str:
     """Text as Markdown for a saved document: literal, on one line, with as few backslashes as can be."""
     line = " ".join(_EXPORT_SPECIAL.sub(r"\\\1", text).split())
-    return _LINE_START.sub(lambda m: m[1] + "\\" + m[2], line)
+    return _LINE_START.sub(lambda m: m[1] + m[2] + "\\" + m[3], line)
 
 
 def _citation_lines(answer: Answer, sections: Callable[[Citation], Section | None]) -> list[str]:
