@@ -173,6 +173,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_total": "题数",
         "col_wrong_found": "错答",
         "col_wrong_refusal": "错拒",
+        "col_problems": "哪里不对",
+        "owner_failures": "未通过的 {n} 题",
     },
     "en": {
         "app_title": "Letter Q&A",
@@ -325,6 +327,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_total": "Questions",
         "col_wrong_found": "Wrong, shown as found",
         "col_wrong_refusal": "Wrong refusals",
+        "col_problems": "What went wrong",
+        "owner_failures": "{n} not passed",
     },
 }
 
