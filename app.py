@@ -698,7 +698,7 @@ def main() -> None:
         ss.booted = True
         boot(settings)
     page.style(ss.present)
-    engine = page.engine(settings, tr)
+    engine = page.get_engine(settings, tr)
     if engine.notice:
         st.warning(ui.escape_inline(engine.notice))
     if notice := ss.pop("page_notice", None):

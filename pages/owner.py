@@ -117,7 +117,7 @@ def eval_section(settings: Settings) -> None:
     st.caption(tr("owner_eval_report", path=ui.escape_inline(str(settings.eval_report_path))) + " · `python -m rag eval`")
     job = job_for(str(settings.data_dir))
     if ss.pop("run_requested", False) and not job.running:
-        job.start(page.engine(settings, tr), load_questions())
+        job.start(page.get_engine(settings, tr), load_questions())
     st.button(tr("eval_run"), key="run_eval", on_click=request_run, disabled=job.running)
     if job.running:
         progress(job)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
+import rag.engine
 from rag import ui
-from rag.engine import Engine, load_engine
+from rag.engine import Engine
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def _engine_slot(settings_key: str) -> ui.EngineSlot:
     return ui.EngineSlot()
 
 
-def engine(settings: Settings, tr: Callable[..., str]) -> Engine:
+def get_engine(settings: Settings, tr: Callable[..., str]) -> Engine:
     """The process-wide engine. When the index must be built first (no `python -m rag index` ran),
     a progress bar counts the records as they are stored."""
     slot = _engine_slot(repr(settings))
@@ -42,7 +43,7 @@ def engine(settings: Settings, tr: Callable[..., str]) -> Engine:
 
         try:
             # an unusable data folder or Chroma server: answer from an index in memory, and say so
-            built = slot.get(lambda: load_engine(settings, progress=progress, memory_fallback=True))
+            built = slot.get(lambda: rag.engine.load_engine(settings, progress=progress, memory_fallback=True))
         except Exception:
             log.exception("the engine did not start")
             status.update(label=tr("engine_failed"), state="error")
