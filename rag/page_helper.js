@@ -49,11 +49,22 @@ export default function (component) {
   const scroll = component.data && component.data.scroll;
   if (scroll && scroll.n !== state.scrolled) {
     state.scrolled = scroll.n;
+    // The page keeps a chat scrolled to its end while it draws, so the section is brought back into
+    // view until it has stayed there for a moment (at most two seconds).
     let tries = 0;
+    let steady = 0;
     const bring = () => {
       const target = document.querySelector(`.st-key-${scroll.key}`);
-      if (target) target.scrollIntoView({ block: "start" });
-      else if (++tries < 30) setTimeout(bring, 100);
+      if (target) {
+        const top = target.getBoundingClientRect().top;
+        if (top < 0 || top > 160) {
+          target.scrollIntoView({ block: "start" });
+          steady = 0;
+        } else {
+          steady += 1;
+        }
+      }
+      if (steady < 4 && ++tries < 20) setTimeout(bring, 100);
     };
     setTimeout(bring, 50);
   }
