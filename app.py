@@ -346,7 +346,8 @@ def render_turn(engine: Engine, settings: Settings, entry: dict, latest: bool) -
             st.caption(ui.escape_inline(tr("understood_as", question=answer.resolved_question)))
         figure = ui.answer_figure(answer.answer)
         if answer.citations:
-            st.caption(tr("sources"))
+            if not ss.present:
+                st.caption(tr("sources"))
             for n, source in enumerate(ui.sources(answer)):
                 render_source(engine, entry["id"], n, source, figure, expanded=latest and n == 0 and not ss.present)
         elif answer.closest:
@@ -399,26 +400,24 @@ def render_too_long() -> None:
 
 
 def render_demo_step() -> None:
-    """The presenter's one button: ask the next demo question."""
+    """The presenter's one button: ask the next demo question (named in its tooltip)."""
     walk = demo.steps(demo_items())
     n = demo.next_step([e["question"] for e in ss.turns], walk)
-    with st.container(horizontal=True, vertical_alignment="center", key="demo_step"):
-        if n < len(walk):
-            st.button(
-                f"{tr('present_next')}：{ui.escape_inline(walk[n])}",
-                key="present_next",
-                on_click=queue,
-                args=(walk[n],),
-                type="primary",
-            )
-            st.caption(tr("present_step", n=n + 1, total=len(walk)))
-        else:
-            st.caption(tr("present_done"))
+    if n < len(walk):
+        st.button(
+            tr("present_step", n=n + 1, total=len(walk)),
+            key="present_next",
+            on_click=queue,
+            args=(walk[n],),
+            type="primary",
+            help=ui.escape_inline(walk[n]),
+        )
+    else:
+        st.caption(tr("present_done"))
 
 
 def chat_view(engine: Engine, settings: Settings) -> None:
     if ss.present:
-        render_demo_step()
         shown = ss.turns[-1:]  # one exchange at a time, large
     else:
         shown = ss.turns
@@ -459,8 +458,10 @@ def render_focus(engine: Engine, focus: dict, marks: list) -> None:
 
 def search_changed(hits_of) -> None:
     ss.hit = 0
+    ss.focus = None  # the first match is what the card at the top shows
     for hit in hits_of(ss.get("letter_query")):
         ss[section_key(hit.doc, hit.section)] = True
+    scroll_to("focus_card")
 
 
 def step_hit(hits: list[ui.Hit], step: int) -> None:
@@ -668,13 +669,8 @@ def sidebar(engine: Engine, settings: Settings, doc: str) -> None:
 def header(engine: Engine, settings: Settings, doc: str) -> None:
     meta = engine.letter(doc).meta
     st.markdown(f"### {tr('app_title')} :gray[· {ui.escape_inline(meta.doc_number)}]", anchors=False)
-    st.caption(ui.escape_inline(meta.title))
-    report = last_report(settings)
-    mark = ":green[✓]" if ui.eval_ok(report) else ":gray[·]"
-    st.caption(
-        f"{ui.escape_inline(ui.mode_line(engine.mode, ss.lang, settings.llm_model))}"
-        f" &nbsp;·&nbsp; {mark} {ui.escape_inline(ui.eval_line(report, ss.lang))}"
-    )
+    if not ss.present:  # a projector has no room for the fine print
+        header_details(engine, settings, doc)
     with st.container(horizontal=True, vertical_alignment="center", key="view_bar"):
         st.segmented_control(
             tr("view_label"),
@@ -685,6 +681,19 @@ def header(engine: Engine, settings: Settings, doc: str) -> None:
             label_visibility="collapsed",
         )
         st.toggle(tr("present"), key="present", on_change=present_changed)
+        if ss.present and ss.view == "chat":
+            render_demo_step()
+
+
+def header_details(engine: Engine, settings: Settings, doc: str) -> None:
+    meta = engine.letter(doc).meta
+    st.caption(ui.escape_inline(meta.title))
+    report = last_report(settings)
+    mark = ":green[✓] " if ui.eval_ok(report) else ""
+    st.caption(
+        f"{ui.escape_inline(ui.mode_line(engine.mode, ss.lang, settings.llm_model))}"
+        f" &nbsp;·&nbsp; {mark}{ui.escape_inline(ui.eval_line(report, ss.lang))}"
+    )
 
 
 def main() -> None:

@@ -49,22 +49,46 @@ export default function (component) {
   const scroll = component.data && component.data.scroll;
   if (scroll && scroll.n !== state.scrolled) {
     state.scrolled = scroll.n;
-    // The page keeps a chat scrolled to its end while it draws, so the section is brought back into
-    // view until it has stayed there for a moment (at most two seconds).
-    let tries = 0;
+    // The page keeps a chat scrolled to its end while it draws, so the section is brought into view
+    // once the page has stopped growing, and again until it has stayed there for a second; the
+    // visitor scrolling ends this at once.
+    const started = Date.now();
+    const scroller = (node) => {
+      for (let el = node.parentElement; el; el = el.parentElement) {
+        const overflow = getComputedStyle(el).overflowY;
+        if ((overflow === "auto" || overflow === "scroll") && el.scrollHeight > el.clientHeight) return el;
+      }
+      return document.scrollingElement || document.documentElement;
+    };
     let steady = 0;
+    let lastHeight = -1;
+    let stable = 0;
+    let stopped = false;
+    const stop = (event) => { if (event.isTrusted) stopped = true; };
+    ["wheel", "touchmove", "keydown"].forEach((e) => window.addEventListener(e, stop, { capture: true }));
     const bring = () => {
+      if (stopped || scroll.n !== state.scrolled) return;
       const target = document.querySelector(`.st-key-${scroll.key}`);
       if (target) {
         const top = target.getBoundingClientRect().top;
+        const now = scroller(target).scrollHeight;
+        stable = now === lastHeight ? stable + 1 : 0;
         if (top < 0 || top > 160) {
-          target.scrollIntoView({ block: "start" });
+          // Only once the page has stopped growing (a scroll while it grows reads to the page as the
+          // chat growing), and after a wheel event, which is how the page learns that the reader
+          // left the end of the chat.
+          if (stable >= 2) {
+            scroller(target).dispatchEvent(new WheelEvent("wheel", { deltaY: -1 }));
+            target.scrollIntoView({ block: "start" });
+          }
           steady = 0;
         } else {
-          steady += 1;
+          steady = stable ? steady + 1 : 0;
         }
+        lastHeight = now;
       }
-      if (steady < 4 && ++tries < 20) setTimeout(bring, 100);
+      if (steady < 10 && Date.now() - started < 15000) setTimeout(bring, 100);
+      else ["wheel", "touchmove", "keydown"].forEach((e) => window.removeEventListener(e, stop, { capture: true }));
     };
     setTimeout(bring, 50);
   }
