@@ -443,17 +443,23 @@ def render_meta_card(engine: Engine, doc: str) -> None:
             cols[n % 2].markdown(f":gray[{label}]&nbsp;&nbsp;{value}")
 
 
-def render_focus(engine: Engine, focus: dict, marks: list) -> None:
+def render_focus(engine: Engine, focus: dict, marks: list, hits: list[ui.Hit] | None = None) -> None:
+    """The section being looked at, on top: a cited one with its sentences and figure marked, or the
+    current search match, with the steps to the previous and next match at hand."""
     section = section_or_none(engine, focus["doc"], focus["section"])
     if section is None:
         return
     with st.container(border=True, key="focus_card"):
-        st.caption(tr("focused"))
+        st.caption(tr("letter_hits", n=ss.hit + 1, total=len(hits)) if hits else tr("focused"))
         st.markdown(f"##### {ui.escape_inline(ui.section_heading(section))}", anchors=False)
         st.markdown(ui.highlight(section.text, focus.get("quotes"), focus.get("figure"), marks))
         with st.container(horizontal=True):
+            if hits:
+                st.button(tr("prev_hit"), key="prev_hit", on_click=step_hit, args=(hits, -1))
+                st.button(tr("next_hit"), key="next_hit", on_click=step_hit, args=(hits, 1))
             st.button(tr("back_to_chat"), key="focus_back", on_click=go_chat)
-            st.button(tr("close_focus"), key="focus_close", on_click=close_focus, type="tertiary")
+            if not hits:
+                st.button(tr("close_focus"), key="focus_close", on_click=close_focus, type="tertiary")
 
 
 def search_changed(hits_of) -> None:
@@ -511,10 +517,7 @@ def letter_view(engine: Engine, doc: str) -> None:
             width=320,
         )
         hits = hits_of(ss.get("letter_query"))
-        if hits:
-            ss.hit = min(ss.hit, len(hits) - 1)
-            st.button(tr("prev_hit"), key="prev_hit", on_click=step_hit, args=(hits, -1))
-            st.button(tr("next_hit"), key="next_hit", on_click=step_hit, args=(hits, 1))
+        ss.hit = min(ss.hit, len(hits) - 1) if hits else 0
         st.button(tr("expand_all"), key="expand_all", on_click=set_all_sections, args=(keys, True))
         st.button(tr("collapse_all"), key="collapse_all", on_click=set_all_sections, args=(keys, False))
     query = (ss.get("letter_query") or "").strip()
@@ -539,8 +542,7 @@ def letter_view(engine: Engine, doc: str) -> None:
     with body:
         focus = ss.focus if ss.focus and ss.focus["doc"] == doc else None
         if current is not None and focus is None:
-            st.caption(tr("letter_hits", n=ss.hit + 1, total=len(hits)))
-            render_focus(engine, {"doc": current.doc, "section": current.section}, marks.get(current.section, []))
+            render_focus(engine, {"doc": current.doc, "section": current.section}, marks.get(current.section, []), hits)
         elif focus:
             render_focus(engine, focus, marks.get(focus["section"], []))
         render_meta_card(engine, doc)
@@ -595,7 +597,7 @@ def figures_view(engine: Engine, doc: str) -> None:
         selection_mode="single-row",
         column_config={
             col("col_figure"): st.column_config.TextColumn(width=90),
-            col("col_clause"): st.column_config.TextColumn(width="large"),
+            col("col_clause"): st.column_config.TextColumn(width="medium"),
             col("col_status"): st.column_config.TextColumn(width=96),
             col("col_section"): st.column_config.TextColumn(width=124),
             col("col_value"): st.column_config.NumberColumn(width=64, format="%g"),
