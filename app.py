@@ -59,9 +59,18 @@ def store(settings: Settings) -> ConversationStore:
     return ConversationStore(settings.data_dir / "conversations")
 
 
+def load_saved(settings: Settings, conversation_id: str):
+    """The saved conversation, or None when there is none or it cannot be read (logged, not shown)."""
+    try:
+        return store(settings).load(conversation_id) if store(settings).exists(conversation_id) else None
+    except (OSError, ValueError):
+        log.exception("conversation %s could not be read", conversation_id)
+        return None
+
+
 def show_conversation(settings: Settings, conversation_id: str) -> None:
     """Make `conversation_id` the page's conversation, as saved, and put it in the address."""
-    saved = store(settings).load(conversation_id) if store(settings).exists(conversation_id) else None
+    saved = load_saved(settings, conversation_id)
     ss.conversation = conversation_id
     ss.turns = saved.entries if saved else []
     ss.next_id = saved.next_turn if saved else 0
@@ -92,9 +101,9 @@ def boot(settings: Settings) -> None:
         ss.page_notice = ("bad_link", {})
         wanted = None
     show_conversation(settings, wanted or new_id())
-    saved_lang = store(settings).load(ss.conversation).lang if store(settings).exists(ss.conversation) else None
-    if "lang" not in params and saved_lang in ui.LANGS:
-        ss.lang = saved_lang
+    saved = load_saved(settings, ss.conversation)
+    if "lang" not in params and saved is not None and saved.lang in ui.LANGS:
+        ss.lang = saved.lang
 
 
 def save_turn(settings: Settings, entry: dict) -> None:
@@ -126,12 +135,14 @@ def lang_changed(settings: Settings) -> None:
 
 def earlier_conversations(settings: Settings) -> list:
     """This session's other conversations and those the current one was started from, newest first."""
-    conversations = store(settings)
     ids = [c for c in reversed(ss.seen) if c != ss.conversation]
-    ids += [c.id for c in conversations.earlier(ss.conversation)]
+    try:
+        ids += [c.id for c in store(settings).earlier(ss.conversation)]
+    except OSError:
+        log.exception("earlier conversations could not be read")
     out = []
     for cid in dict.fromkeys(ids):
-        if conversations.exists(cid) and (saved := conversations.load(cid)).entries:
+        if (saved := load_saved(settings, cid)) is not None and saved.entries:
             out.append(saved)
     return out[:5]
 

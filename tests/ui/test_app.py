@@ -569,3 +569,36 @@ def test_owner_page_runs_the_regression_set_in_the_background(app_env, monkeypat
     board = table_with(at, "题数")
     assert sum(board["题数"]) == 3 and sum(board["通过"]) == 3
     assert json.loads(keep_eval_report.read_text(encoding="utf-8"))["total"] == 3
+
+
+@pytest.mark.parametrize(
+    "asked, shown",
+    [
+        pytest.param("多" * 600, "问题太长了（600 字）", id="too-long"),
+        pytest.param("a\x01b", "控制字符", id="control-bytes"),
+    ],
+)
+def test_a_permalink_with_a_bad_question_says_so_and_keeps_it(app_env, asked, shown):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["q"] = asked
+    at.run()
+    assert not at.exception
+    page = "\n".join(w.value for w in at.warning)
+    assert shown in page.replace("\\", "")
+    if len(asked) > 500:
+        assert user_texts(at) == [] and at.chat_input[0].proto.value == asked  # in the box, to be shortened
+
+
+def test_an_unreadable_conversation_file_starts_afresh_without_a_traceback(app_env):
+    from rag.conversations import new_id
+
+    cid = new_id()
+    folder = app_env / "conversations" / f"{cid}.jsonl"
+    folder.mkdir(parents=True)  # a folder where the file should be: reading it fails
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["c"] = cid
+    at.run()
+    assert not at.exception
+    assert user_texts(at) == [] and any("试试这些问题" in c.value for c in at.caption)
+    ask(at, KEYLABS)  # saving fails too: the answer is still shown, with a notice
+    assert "**36个**" in assistant_texts(at)[-1]
