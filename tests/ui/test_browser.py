@@ -287,9 +287,15 @@ def test_an_inline_citation_opens_its_section_with_the_figure_marked(page, serve
     expect(figure).to_have_count(1)
     sentence = focus.locator(".stMarkdownColoredBackground").filter(has_text="2017年新批准组建省级工程技术研究中心61个")
     expect(sentence).to_have_count(1)
+    # brought into view once the letter is drawn (it is long: on a busy machine that takes seconds)
+    page.wait_for_function(
+        "() => { const t = document.querySelector('.st-key-focus_card').getBoundingClientRect().top;"
+        " return t >= 0 && t < 400; }",
+        timeout=20_000,
+    )
     settle(page)
     top = focus.bounding_box()["y"]
-    assert 0 <= top < 400, f"the opened section is not in view (at {top}px)"  # brought into view
+    assert 0 <= top < 400, f"the opened section did not stay in view (at {top}px)"
     assert "#cite" not in page.url  # the link did not leave or reload the page
     page.screenshot(path=str(ARTIFACTS / "7-citation.png"))
 
