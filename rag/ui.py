@@ -62,9 +62,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "feedback_thanks": "已记录反馈，谢谢！",
         "feedback_failed": "反馈没能保存。",
         "conversation": "对话",
-        "clear": "清空对话",
         "export": "导出对话（Markdown）",
-        "quality": "回答质量",
         "followup_hint": "继续追问",
         "meta_card": "信件信息",
         "meta_doc_number": "文号",
@@ -120,6 +118,62 @@ STRINGS: dict[str, dict[str, str]] = {
         "demo_english": "英文提问",
         "demo_then": "接着问“{then}”",
         "eval_help": "用回归问题集逐题核对回答（数字、出处、计划/成果）。",
+        "new_conversation": "新对话",
+        "earlier": "早先的对话",
+        "share": "分享",
+        "share_help": "复制这个链接发给同事：打开即提出同一问题，显示同一回答与出处。",
+        "present": "演示模式",
+        "present_done": "演示问题已全部问完",
+        "present_step": "下一个演示问题（{n}/{total}）",
+        "letter_search": "在信中查找",
+        "letter_search_ph": "例如：重点实验室",
+        "letter_hits": "第 {n} 处，共 {total} 处",
+        "letter_no_hits": "信中没有“{query}”。",
+        "prev_hit": "上一处",
+        "next_hit": "下一处",
+        "expand_all": "全部展开",
+        "collapse_all": "全部收起",
+        "toc": "目录",
+        "too_long_kept": "问题已留在输入框中，删减后再发送。",
+        "counter": "{length}/{limit} 字",
+        "counter_unit": "字",
+        "building_model": "准备中：载入向量模型与信件…",
+        "bad_link": "链接里的对话编号无效，已开始新对话。",
+        "conversation_skipped": "这个对话有 {n} 行没能读出，其余已恢复。",
+        "save_failed": "对话没能保存到磁盘，刷新页面会丢失。",
+        "feedback_comment": "说说原因（可选）",
+        "feedback_send": "发送",
+        "feedback_comment_saved": "已收到，谢谢！",
+        "owner_title": "管理页",
+        "owner_intro": "只给信件问答的维护者看：访客留下的反馈和回归测试。",
+        "owner_feedback": "访客反馈",
+        "owner_feedback_file": "反馈文件：{path}",
+        "owner_feedback_none": "还没有反馈。",
+        "owner_feedback_skipped": "有 {n} 行反馈没能读出，已跳过。",
+        "owner_filter_rating": "评价",
+        "owner_filter_text": "搜索问题、回答或说明",
+        "owner_download": "下载 CSV",
+        "owner_feedback_count": "共 {total} 条，当前显示 {shown} 条",
+        "owner_eval": "回归测试",
+        "owner_eval_report": "报告文件：{path}",
+        "owner_eval_progress": "已检查 {done}/{total} 题",
+        "owner_eval_done": "回归测试完成：{passed}/{total} 通过，用时 {seconds} 秒",
+        "owner_back": "回到问答页",
+        "rating_all": "全部",
+        "rating_up": "有用",
+        "rating_down": "没用",
+        "col_time": "时间",
+        "col_question": "问题",
+        "col_answer": "回答",
+        "col_rating": "评价",
+        "col_comment": "说明",
+        "col_kind": "类型",
+        "col_passed": "通过",
+        "col_total": "题数",
+        "col_wrong_found": "错答",
+        "col_wrong_refusal": "错拒",
+        "col_problems": "哪里不对",
+        "owner_failures": "未通过的 {n} 题",
     },
     "en": {
         "app_title": "Letter Q&A",
@@ -161,9 +215,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "feedback_thanks": "Feedback saved, thank you!",
         "feedback_failed": "The feedback could not be saved.",
         "conversation": "Conversation",
-        "clear": "Clear conversation",
         "export": "Export conversation (Markdown)",
-        "quality": "Answer quality",
         "followup_hint": "Follow up",
         "meta_card": "About the letter",
         "meta_doc_number": "Reference",
@@ -219,6 +271,62 @@ STRINGS: dict[str, dict[str, str]] = {
         "demo_english": "In English",
         "demo_then": "then ask “{then}”",
         "eval_help": "Check the answers against the regression question set (figure, source, plan or result).",
+        "new_conversation": "New conversation",
+        "earlier": "Earlier conversations",
+        "share": "Share",
+        "share_help": "Copy this link for a colleague: opening it asks the same question and shows the same answer and source.",
+        "present": "Presenter view",
+        "present_done": "All demo questions asked",
+        "present_step": "Next demo question ({n}/{total})",
+        "letter_search": "Find in the letter",
+        "letter_search_ph": "e.g. 重点实验室",
+        "letter_hits": "{n} of {total}",
+        "letter_no_hits": "“{query}” is not in the letter.",
+        "prev_hit": "Previous",
+        "next_hit": "Next",
+        "expand_all": "Expand all",
+        "collapse_all": "Collapse all",
+        "toc": "Contents",
+        "too_long_kept": "Your question is still in the box: trim it and send it again.",
+        "counter": "{length}/{limit} characters",
+        "counter_unit": "characters",
+        "building_model": "Getting ready: loading the embedding model and the letters…",
+        "bad_link": "The conversation id in the link is not valid; a new conversation was started.",
+        "conversation_skipped": "{n} lines of this conversation could not be read; the rest is back.",
+        "save_failed": "The conversation could not be saved to disk; a reload would lose it.",
+        "feedback_comment": "Tell us why (optional)",
+        "feedback_send": "Send",
+        "feedback_comment_saved": "Received, thank you!",
+        "owner_title": "Owner page",
+        "owner_intro": "For whoever runs Letter Q&A: the feedback visitors leave, and the regression set.",
+        "owner_feedback": "Visitor feedback",
+        "owner_feedback_file": "Feedback file: {path}",
+        "owner_feedback_none": "No feedback yet.",
+        "owner_feedback_skipped": "{n} feedback lines could not be read and were skipped.",
+        "owner_filter_rating": "Rating",
+        "owner_filter_text": "Search questions, answers or comments",
+        "owner_download": "Download CSV",
+        "owner_feedback_count": "{shown} of {total} shown",
+        "owner_eval": "Regression set",
+        "owner_eval_report": "Report file: {path}",
+        "owner_eval_progress": "{done}/{total} questions checked",
+        "owner_eval_done": "Regression run finished: {passed}/{total} passed in {seconds} s",
+        "owner_back": "Back to the chat page",
+        "rating_all": "All",
+        "rating_up": "Helpful",
+        "rating_down": "Not helpful",
+        "col_time": "Time",
+        "col_question": "Question",
+        "col_answer": "Answer",
+        "col_rating": "Rating",
+        "col_comment": "Comment",
+        "col_kind": "Kind",
+        "col_passed": "Passed",
+        "col_total": "Questions",
+        "col_wrong_found": "Wrong, shown as found",
+        "col_wrong_refusal": "Wrong refusals",
+        "col_problems": "What went wrong",
+        "owner_failures": "{n} not passed",
     },
 }
 
@@ -272,30 +380,95 @@ def find_quote(text: str, quote: str) -> tuple[int, int] | None:
     return (m.start(), m.end()) if m else None
 
 
-HIGHLIGHT = ":orange-background[{}]"
+# How each kind of mark looks (the theme in .streamlit/config.toml gives these backgrounds full
+# strength): the supporting sentence, the figure inside it, search hits and the current hit.
+MARKS = {
+    "sentence": ":yellow-background[{}]",
+    "figure": ":orange-background[**{}**]",
+    "hit": ":blue-background[{}]",
+    "current": ":violet-background[**{}**]",
+}
+_MARK_RANK = {"sentence": 1, "hit": 2, "figure": 3, "current": 4}  # the stronger mark wins where two overlap
+
+_DIGIT_BEFORE = re.compile(r"[\d.]$")
 
 
-def highlight(text: str, quote: str | None) -> str:
-    """Section text as safe Markdown, with the supporting sentence highlighted.
+def find_figure(text: str, figure: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """Where `figure` (as the letter writes it, "36个") stands in text[start:end], never inside a larger
+    number ("36个" is not in "136个")."""
+    end = len(text) if end is None else end
+    at = text.find(figure, start, end)
+    while at >= 0:
+        if not (figure[:1].isdigit() and _DIGIT_BEFORE.search(text[:at])):
+            return at, at + len(figure)
+        at = text.find(figure, at + 1, end)
+    return None
 
-    Each line of the section stays a paragraph; a quote spanning lines is highlighted piece by piece.
+
+def find_all(text: str, phrase: str) -> list[tuple[int, int]]:
+    """Every place `phrase` occurs in `text`, ignoring case and whitespace differences."""
+    chars = [re.escape(c) for c in phrase if not c.isspace()]
+    if not chars:
+        return []
+    return [(m.start(), m.end()) for m in re.finditer(r"\s*".join(chars), text, re.IGNORECASE)]
+
+
+def marks_for(text: str, quotes: str | Sequence[str] | None = None, figure: str | None = None) -> list[tuple[int, int, str]]:
+    """The supporting sentences of `text` and, inside them, the figure the answer gives."""
+    if isinstance(quotes, str):
+        quotes = [quotes]
+    out: list[tuple[int, int, str]] = []
+    for quote in quotes or ():
+        span = find_quote(text, quote)
+        if span is None:
+            continue
+        out.append((*span, "sentence"))
+        at = find_figure(text, figure, *span) if figure else None
+        if at:
+            out.append((*at, "figure"))
+    return out
+
+
+def highlight(
+    text: str,
+    quotes: str | Sequence[str] | None = None,
+    figure: str | None = None,
+    marks: Sequence[tuple[int, int, str]] = (),
+) -> str:
+    """Section text as safe Markdown, its supporting sentences marked, the figure inside them marked
+    more strongly, plus any other `marks` (start, end, kind of MARKS).
+
+    Each line of the section stays a paragraph; a mark spanning lines is marked piece by piece.
     """
-    span = find_quote(text, quote) if quote else None
+    spans = [*marks_for(text, quotes, figure), *marks]
+    kind_at: list[str | None] = [None] * len(text)
+    for start, end, kind in spans:
+        for i in range(max(start, 0), min(end, len(text))):
+            if kind_at[i] is None or _MARK_RANK[kind] > _MARK_RANK[kind_at[i]]:
+                kind_at[i] = kind
     out: list[str] = []
     pos = 0
     for line in text.splitlines(keepends=True):
-        start, end = pos, pos + len(line)
-        pos = end
+        start = pos
+        pos += len(line)
         body = line.rstrip("\r\n")
         if not body.strip():
             continue
-        if span and span[0] < start + len(body) and span[1] > start:
-            a, b = max(span[0], start) - start, min(span[1], start + len(body)) - start
-            before, mark, after = body[:a], body[a:b], body[b:]
-            piece = _escape_piece(before) + HIGHLIGHT.format(_escape_piece(mark).strip()) + _escape_piece(after)
-        else:
-            piece = _escape_piece(body)
-        out.append(piece.strip())
+        pieces: list[str] = []
+        i = 0
+        while i < len(body):
+            kind = kind_at[start + i]
+            j = i
+            while j < len(body) and kind_at[start + j] == kind:
+                j += 1
+            piece = body[i:j]
+            if kind is None or not piece.strip():
+                pieces.append(_escape_piece(piece))
+            else:
+                lead, core, trail = piece[: len(piece) - len(piece.lstrip())], piece.strip(), piece[len(piece.rstrip()) :]
+                pieces.append(lead + MARKS[kind].format(_escape_piece(core)) + trail)
+            i = j
+        out.append("".join(pieces).strip())
     return "\n\n".join(out)
 
 
@@ -318,6 +491,106 @@ def safe_answer_md(markdown: str) -> str:
 def quote_block(quote: str) -> str:
     """A verbatim quote as a Markdown blockquote."""
     return "\n".join("> " + escape_inline(line) for line in quote.splitlines() if line.strip())
+
+
+_BOLD = re.compile(r"\*\*([^*\n]{1,40})\*\*")
+_MARKER = re.compile(r"(?<!\\)\[§(\d+(?:\.\d+)*)\](?!\()")
+CITE_HREF = "#cite:"  # the page's link handler opens sections for links that start so
+
+
+def answer_figure(markdown: str) -> str | None:
+    """The figure an answer leads with: its first bold text that holds a number ("36个", "500家以上")."""
+    for m in _BOLD.finditer(markdown):
+        if any(c.isdigit() for c in m[1]) and not m[1].rstrip().endswith(("。", ".")):
+            return m[1].strip()
+    return None
+
+
+def split_lead(markdown: str, figure: str | None) -> tuple[str, str, str]:
+    """(before, the paragraph that gives the figure, after): the page draws that paragraph larger."""
+    if not figure:
+        return markdown, "", ""
+    paragraphs = markdown.split("\n\n")
+    for n, paragraph in enumerate(paragraphs):
+        if f"**{figure}**" in paragraph and not paragraph.lstrip().startswith((">", "-")):
+            return "\n\n".join(paragraphs[:n]), paragraph, "\n\n".join(paragraphs[n + 1 :])
+    return markdown, "", ""
+
+
+def mark_figure_in_quotes(markdown: str, figure: str | None) -> str:
+    """Mark the figure where it stands in the answer's quoted sentences (> lines), once per line."""
+    if not figure:
+        return markdown
+    out = []
+    for line in markdown.split("\n"):
+        if line.startswith(">") and (at := find_figure(line, figure)):
+            line = line[: at[0]] + MARKS["figure"].format(_escape_piece(figure)) + line[at[1] :]
+        out.append(line)
+    return "\n".join(out)
+
+
+def cite_href(turn: int, doc: str, section_id: str) -> str:
+    """The link of a [§k.n] marker: which answer (its turn) cites which section of which letter."""
+    return f"{CITE_HREF}{turn}:{doc}:{section_id}"
+
+
+def parse_cite_href(href: object) -> tuple[int, str, str] | None:
+    """(turn, doc, section id) of a link made by cite_href; None for anything else."""
+    if not isinstance(href, str):
+        return None
+    m = re.fullmatch(r"#cite:(\d{1,9}):([^:\s]+):(\d+(?:\.\d+)*)", href)
+    return (int(m[1]), m[2], m[3]) if m else None
+
+
+def link_citations(markdown: str, answer: Answer, default_doc: str, turn: int) -> str:
+    """Each [§k.n] marker of an answer becomes a link that opens its section in the letter view."""
+    docs = {c.section: c.doc for c in answer.citations}
+    return _MARKER.sub(lambda m: f"[\\[§{m[1]}\\]]({cite_href(turn, docs.get(m[1], default_doc), m[1])})", markdown)
+
+
+def answer_markdown(answer: Answer, default_doc: str, turn: int) -> tuple[str, str, str]:
+    """An answer as the page draws it: safe, its figure marked in the quotes, citations as links;
+    split into (before, lead paragraph with the figure, after)."""
+    figure = answer_figure(answer.answer)
+    md = link_citations(mark_figure_in_quotes(safe_answer_md(answer.answer), figure), answer, default_doc, turn)
+    return split_lead(md, figure)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One section an answer cites, with every sentence it quotes from it."""
+
+    doc: str
+    section: str
+    label: str
+    quotes: tuple[str, ...]
+
+    @property
+    def citation(self) -> Citation:
+        return Citation(self.doc, self.section, self.label, self.quotes[0] if self.quotes else "")
+
+
+def sources(answer: Answer) -> list[Source]:
+    """The sections an answer cites, each once, in the order first cited."""
+    by_key: dict[tuple[str, str], Source] = {}
+    for c in answer.citations:
+        key = (c.doc, c.section)
+        if key in by_key:
+            if c.quote and c.quote not in by_key[key].quotes:
+                by_key[key] = Source(c.doc, c.section, by_key[key].label, by_key[key].quotes + (c.quote,))
+        else:
+            by_key[key] = Source(c.doc, c.section, c.label, (c.quote,) if c.quote else ())
+    return list(by_key.values())
+
+
+def share_params(answer: Answer, lang: str) -> dict[str, str]:
+    """The address of one answer for someone else: the question as it stands alone (a follow-up is
+    sent as it was understood), and the language."""
+    question = answer.resolved_question if answer.resolved_question and answer.kind != "compound" else answer.question
+    params = {"q": question}
+    if lang != "zh":
+        params["lang"] = lang
+    return params
 
 
 # ------------------------------------------------------------------------------------------ labels
@@ -424,7 +697,12 @@ def answer_entry(ask: Callable[..., Answer], raw: str | None, entries: Sequence[
 
 def notice_text(notice: tuple[str | None, dict], lang: str) -> str:
     key, values = notice
-    return t(lang, key, **values) if key else str(values.get("text", ""))
+    if key is None:
+        return str(values.get("text", ""))
+    try:
+        return t(lang, key, **values)
+    except (KeyError, IndexError, ValueError):  # a saved notice this version does not know
+        return t(lang, "engine_error")
 
 
 def shorten(text: str, limit: int = 120) -> str:
@@ -464,6 +742,46 @@ def letter_outline(letter: Letter) -> list[OutlineGroup]:
         items = tuple(s for s in sections if s.id.startswith(part.id + ".") and s.id != part.id)
         groups.append(OutlineGroup("part", part, items))
     return groups
+
+
+def letter_order(letter: Letter) -> list[Section]:
+    """Every section in the order the letter view shows them (part headings before their items)."""
+    out: list[Section] = []
+    for group in letter_outline(letter):
+        if group.heading is not None:
+            out.append(group.heading)
+        out.extend(group.sections)
+    return out
+
+
+def toc_label(section: Section, lang: str) -> str:
+    """A short line of the table of contents: '§0.2 其次', '§3 第3部分 推进产业创新', '§3.1 一是 …'."""
+    if section.id == "0":
+        return f"§0 {t(lang, 'outline_header')}"
+    if section.parent == "0" and "." not in section.id:
+        return f"§{section.id} {t(lang, 'outline_part', n=section.id, title=section.title)}"
+    return shorten(f"§{section.id} {item_title(section)}", 28)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One place a searched phrase occurs in the letter."""
+
+    doc: str
+    section: str
+    start: int
+    end: int
+
+
+MAX_SEARCH_CHARS = 100
+
+
+def letter_hits(letter: Letter, query: str | None) -> list[Hit]:
+    """Every occurrence of `query` in the letter, in reading order (case and spacing ignored)."""
+    query = (query or "").strip()[:MAX_SEARCH_CHARS]
+    if not query:
+        return []
+    return [Hit(s.doc, s.id, a, b) for s in letter_order(letter) for a, b in find_all(s.text, query)]
 
 
 def part_heading_extra(part: Section) -> str:
@@ -605,14 +923,25 @@ def figure_rows(figures: Sequence[Figure], letter: Letter | None, lang: str) -> 
 # ------------------------------------------------------------------------------------------ export
 
 
+# Only what would change how a Markdown reader shows plain text; a saved conversation should read as
+# plain text too (no "\[§0\.2\]").
+_EXPORT_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_LINE_START = re.compile(r"^(\s*)(\d+(?=[.)])|)([#>+\-=.)])")
+
+
+def escape_export(text: str) -> str:
+    """Text as Markdown for a saved document: literal, on one line, with as few backslashes as can be."""
+    line = " ".join(_EXPORT_SPECIAL.sub(r"\\\1", text).split())
+    return _LINE_START.sub(lambda m: m[1] + m[2] + "\\" + m[3], line)
+
+
 def _citation_lines(answer: Answer, sections: Callable[[Citation], Section | None]) -> list[str]:
     lines = []
-    for c in answer.citations:
-        section = sections(c)
-        head = escape_inline(citation_heading(c, section))
-        lines.append(f"- {escape_inline(c.marker())} {head}")
-        for quote_line in quote_block(c.quote).splitlines():
-            lines.append("  " + quote_line)
+    for source in sources(answer):
+        section = sections(source.citation)
+        lines.append(f"- {escape_export(citation_heading(source.citation, section))}")
+        for quote in source.quotes:
+            lines += ["  > " + escape_export(line) for line in quote.splitlines() if line.strip()]
     return lines
 
 
@@ -634,20 +963,20 @@ def export_markdown(
     out = [
         f"# {t(lang, 'export_title')}",
         "",
-        f"- **{t(lang, 'export_letter')}**{sep}{escape_inline(title)}",
+        f"- **{t(lang, 'export_letter')}**{sep}{escape_export(title)}",
     ]
     if meta.signer or meta.signed:
         signed = " ".join(p for p in (meta.signer, format_date(meta.signed, lang)) if p)
-        out.append(f"- **{t(lang, 'export_signed')}**{sep}{escape_inline(signed)}")
+        out.append(f"- **{t(lang, 'export_signed')}**{sep}{escape_export(signed)}")
     if meta.published:
-        out.append(f"- **{t(lang, 'export_published')}**{sep}{escape_inline(format_date(meta.published, lang))}")
+        out.append(f"- **{t(lang, 'export_published')}**{sep}{escape_export(format_date(meta.published, lang))}")
     out.append(f"- **{t(lang, 'export_at')}**{sep}{exported_at:%Y-%m-%d %H:%M}")
     out.append(f"- **{t(lang, 'export_mode')}**{sep}{mode_text}")
     out += ["", "---", ""]
     if not turns:
         out.append(t(lang, "export_empty"))
     for n, (question, answer) in enumerate(turns, 1):
-        out.append(f"## {n}. {t(lang, 'export_q')}{sep}{escape_inline(question)}")
+        out.append(f"## {n}. {t(lang, 'export_q')}{sep}{escape_export(question)}")
         out.append("")
         out.append(answer.answer.strip())
         out.append("")

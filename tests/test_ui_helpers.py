@@ -96,11 +96,40 @@ def test_highlight_marks_the_quote_inside_the_section(letter):
     section = letter.section("0.2")
     quote = "2017年新批准组建省级工程技术研究中心61个、重点实验室36个、工程研究中心39个,8个省级工程研究中心晋升为国家地方联合工程研究中心,共有157个工程技术研究中心和162个重点实验室通过验收,正式挂牌运行。"
     md = ui.highlight(section.text, quote)
-    assert md.count(":orange-background[") == 1
-    inside = re.search(r":orange-background\[(.*?)\]", md).group(1)
+    assert md.count(":yellow-background[") == 1
+    inside = re.search(r":yellow-background\[(.*?)\]", md).group(1)
     assert inside.startswith("2017年新批准组建") and inside.endswith("正式挂牌运行。")
     assert md.startswith("其次,在搭建有效平台方面")
     assert md.endswith("中科院丹东育成中心建设成效显著。")
+
+
+def test_highlight_marks_the_figure_inside_its_sentence(letter):
+    section = letter.section("0.2")
+    quote = keylabs_answer().citations[0].quote
+    md = ui.highlight(section.text, quote, "36个")
+    assert ":yellow-background[2017年新批准组建省级工程技术研究中心61个、重点实验室]:orange-background[**36个**]:yellow-background[、工程研究中心39个" in md
+    assert md.count(":orange-background[") == 1  # not the 36 of 136, nor outside the sentence
+
+
+def test_find_figure_never_inside_a_larger_number():
+    assert ui.find_figure("共136个和36个", "36个") == (6, 9)
+    assert ui.find_figure("共136个", "36个") is None
+    assert ui.find_figure("增长15%以上", "15%") == (2, 5)
+    assert ui.find_figure("a36个b", "36个", 2) is None  # only from `start` on
+
+
+def test_search_hits_and_the_current_hit_are_marked():
+    text = "重点实验室36个、国家重点实验室19个"
+    marks = [(a, b, "current" if n == 1 else "hit") for n, (a, b) in enumerate(ui.find_all(text, "重点 实验室"))]
+    assert [m[:2] for m in marks] == [(0, 5), (11, 16)]
+    assert ui.highlight(text, marks=marks) == ":blue-background[重点实验室]36个、国家:violet-background[**重点实验室**]19个"
+    assert ui.find_all("Key Labs and key labs", "KEY LABS") == [(0, 8), (13, 21)]
+    assert ui.find_all("abc", "  ") == []
+
+
+def test_highlight_of_several_sentences_of_one_section():
+    md = ui.highlight("甲句。乙句。丙句。", ["甲句。", "丙句。"])
+    assert md == ":yellow-background[甲句。]乙句。:yellow-background[丙句。]"
 
 
 def test_highlight_without_a_match_is_plain_escaped_text():
@@ -110,12 +139,12 @@ def test_highlight_without_a_match_is_plain_escaped_text():
 
 def test_highlight_escapes_inside_the_mark_and_tolerates_spacing():
     md = ui.highlight("前文。投资(包括股权投资)1亿元以上。后文", "投资 (包括股权投资) 1亿元以上。")
-    assert md == "前文。:orange-background[投资\\(包括股权投资\\)1亿元以上。]后文"
+    assert md == "前文。:yellow-background[投资\\(包括股权投资\\)1亿元以上。]后文"
 
 
 def test_highlight_across_lines_marks_each_piece():
     md = ui.highlight("第一行甲乙\n丙丁第二行", "甲乙\n丙丁")
-    assert md == "第一行:orange-background[甲乙]\n\n:orange-background[丙丁]第二行"
+    assert md == "第一行:yellow-background[甲乙]\n\n:yellow-background[丙丁]第二行"
 
 
 @pytest.mark.parametrize(
@@ -272,13 +301,41 @@ def test_export_markdown(letter):
     assert "## 1. 问：\\<b\\>2017\\</b\\>年新批准组建了多少个重点实验室？" in text
     assert "**36个**" in text
     assert "*类型：已取得成果*" in text
-    assert "- \\[§0\\.2\\] §0\\.2 前言·其次 · 在搭建有效平台方面,培育科技成果研发" in text
+    assert "- §0.2 前言·其次 · 在搭建有效平台方面,培育科技成果研发\n" in text  # plain, no escapes
     assert "  > 2017年新批准组建省级工程技术研究中心61个、重点实验室36个" in text
+
+
+def test_export_lists_a_section_once_with_every_quote_of_it(letter):
+    first, second = "支持我省重点产业园区与德国、韩国、芬兰开展合作。", "支持清华启迪(沈阳)科技园与俄罗斯合作。"
+    answer = Answer(
+        question="哪些国家？",
+        answer=f"**德国、韩国**\n\n> {first} [§4.3]\n> {second} [§4.3]",
+        found=True,
+        citations=(Citation("liaoning-reply-1383", "4.3", "第4部分·三是", first), Citation("liaoning-reply-1383", "4.3", "第4部分·三是", second)),
+    )
+    text = ui.export_markdown(letter.meta, [("哪些国家？", answer)], "zh", section_of=lambda c: letter.section(c.section))
+    assert text.count("- §4.3 ") == 1
+    assert f"  > {first}" in text and "  > 支持清华启迪(沈阳)科技园与俄罗斯合作。" in text
+
+
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        pytest.param("§0.2 前言·其次 (2017): 36个", "§0.2 前言·其次 (2017): 36个", id="plain-stays-plain"),
+        pytest.param("**粗体** [链接](x) <b>", "\\*\\*粗体\\*\\* \\[链接\\](x) \\<b\\>", id="markup-literal"),
+        pytest.param("# 标题", "\\# 标题", id="heading"),
+        pytest.param("1. 第一", "1\\. 第一", id="list-number"),
+        pytest.param("- 项", "\\- 项", id="list-dash"),
+        pytest.param("a\nb", "a b", id="one-line"),
+    ],
+)
+def test_escape_export(raw, shown):
+    assert ui.escape_export(raw) == shown
 
 
 def test_export_of_an_empty_conversation_and_in_english(letter):
     text = ui.export_markdown(letter.meta, [], "en", exported_at=datetime(2026, 5, 1))
-    assert "(no conversation yet)" in text and "- **Signed**: 辽宁省科学技术厅 2018\\-06\\-07" in text
+    assert "(no conversation yet)" in text and "- **Signed**: 辽宁省科学技术厅 2018-06-07" in text
     assert ui.export_filename(letter.meta, datetime(2026, 5, 1, 9, 30)) == "letter-qa-liaoning-reply-1383-20260501-0930.md"
 
 
@@ -313,7 +370,7 @@ def test_suggestions_cover_figure_list_followup_and_refusal(questions):
 
 def test_unknown_demo_id_fails_loudly(questions):
     with pytest.raises(KeyError, match="not in the regression set"):
-        demo.suggestions(questions, [("no-such-id", "demo_figure", "")])
+        demo.suggestions(questions, [("no-such-id", "demo_figure")])
 
 
 def test_next_followup(questions):
@@ -417,3 +474,136 @@ def test_answer_entry_for_blank_long_bad_and_broken(caplog):
     assert entry["notice"] == ("engine_error", {}) and "answer" not in entry
     assert "secret" not in ui.notice_text(entry["notice"], "zh")
     assert "disk full at /secret/path" in caplog.text
+
+
+# ------------------------------------------------------------------------------------------ answers as the page draws them
+
+
+def places_answer() -> Answer:
+    first, second = "支持我省重点产业园区与德国、韩国开展合作。", "支持科技园与俄罗斯合作。"
+    return Answer(
+        question="哪些国家？",
+        answer=f"**德国、韩国、俄罗斯**\n\n> {first} [§4.3]\n> {second} [§4.3]\n\n另见 [§0]。",
+        found=True,
+        citations=(Citation("liaoning-reply-1383", "4.3", "第4部分·三是", first), Citation("liaoning-reply-1383", "4.3", "第4部分·三是", second)),
+    )
+
+
+def test_the_figure_an_answer_leads_with():
+    assert ui.answer_figure(keylabs_answer().answer) == "36个"
+    assert ui.answer_figure("**对**。\n\n**36个**（重点实验室36个）") == "36个"  # a check: the verdict is no figure
+    assert ui.answer_figure(places_answer().answer) is None
+    assert ui.answer_figure("**4.促进科技成果转化。** [§4] 共3项") is None  # a part heading
+
+
+def test_answer_markdown_marks_the_figure_links_citations_and_splits_the_lead():
+    before, lead, after = ui.answer_markdown(keylabs_answer(), "liaoning-reply-1383", 7)
+    assert before == ""
+    assert lead == "**36个**（重点实验室36个）"
+    assert "重点实验室:orange-background[**36个**]、工程研究中心39个" in after
+    assert after.endswith("[\\[§0.2\\]](#cite:7:liaoning-reply-1383:0.2)")
+    assert after.count("orange-background") == 1
+
+
+def test_markers_become_links_even_when_not_cited_and_escaped_ones_stay_text():
+    md = ui.link_citations("见 [§0] 与 \\[§1\\] 和 [§4.3]", places_answer(), "other-doc", 2)
+    assert "[\\[§0\\]](#cite:2:other-doc:0)" in md  # not among the citations: the page's letter
+    assert "[\\[§4.3\\]](#cite:2:liaoning-reply-1383:4.3)" in md
+    assert "\\[§1\\]" in md and "#cite:2:other-doc:1" not in md
+
+
+@pytest.mark.parametrize(
+    "href, parsed",
+    [
+        pytest.param("#cite:3:liaoning-reply-1383:0.2", (3, "liaoning-reply-1383", "0.2"), id="ok"),
+        pytest.param("#cite:3:doc:4", (3, "doc", "4"), id="part"),
+        pytest.param("#cite:x:doc:4", None, id="bad-turn"),
+        pytest.param("#cite:3:doc:4.a", None, id="bad-section"),
+        pytest.param("javascript:alert(1)", None, id="script"),
+        pytest.param(None, None, id="none"),
+    ],
+)
+def test_parse_cite_href(href, parsed):
+    assert ui.parse_cite_href(href) == parsed
+    if parsed:
+        assert ui.cite_href(*parsed) == href
+
+
+def test_one_source_per_section_with_all_its_quotes():
+    sources = ui.sources(places_answer())
+    assert [(s.section, len(s.quotes)) for s in sources] == [("4.3", 2)]
+    assert sources[0].citation.quote == places_answer().citations[0].quote
+
+
+def test_share_params_send_a_question_that_stands_alone():
+    followup = Answer("那重点实验室呢？", "**36个**", True, resolved_question="2017年新批准组建了多少个重点实验室？")
+    assert ui.share_params(followup, "zh") == {"q": "2017年新批准组建了多少个重点实验室？"}
+    assert ui.share_params(Answer("Q?", "a", True), "en") == {"q": "Q?", "lang": "en"}
+    compound = Answer("A？B？", "…", True, kind="compound", resolved_question="A；B")
+    assert ui.share_params(compound, "zh") == {"q": "A？B？"}
+
+
+# ------------------------------------------------------------------------------------------ the letter as a document
+
+
+def test_letter_order_and_contents(letter):
+    order = ui.letter_order(letter)
+    ids = [s.id for s in order]
+    assert ids[:6] == ["0", "0.1", "0.2", "0.3", "0.4", "1"]
+    assert ids.index("2") < ids.index("2.1") < ids.index("3")
+    assert len(ids) == len(letter.sections)
+    assert ui.toc_label(letter.section("0"), "zh") == "§0 开头与落款"
+    assert ui.toc_label(letter.section("1"), "en") == "§1 Part 1 攻坚科技体制改革"
+    assert ui.toc_label(letter.section("2.5"), "zh").startswith("§2.5 五是")
+
+
+def test_letter_search_finds_every_place_in_reading_order(letter):
+    hits = ui.letter_hits(letter, "重点实验室")
+    assert [h.section for h in hits][:3] == ["0.2", "0.2", "0.2"]
+    assert len(hits) >= 5
+    section = letter.section(hits[0].section)
+    assert section.text[hits[0].start : hits[0].end] == "重点实验室"
+    assert ui.letter_hits(letter, "  ") == [] and ui.letter_hits(letter, None) == []
+    assert ui.letter_hits(letter, "没有这句话") == []
+    assert ui.letter_hits(letter, "重点实验室" * 50) == []  # cut to MAX_SEARCH_CHARS, still searched
+
+
+# ------------------------------------------------------------------------------------------ presenter
+
+
+def test_presenter_walks_the_demo_in_order(questions):
+    walk = demo.steps(demo.suggestions(questions))
+    assert len(walk) == len(demo.DEMO) + 1  # the follow-up pair is two steps
+    pair = walk.index("2017年新批准组建了多少个省级工程技术研究中心？")
+    assert walk[pair + 1] == "那重点实验室呢？"
+    assert demo.next_step([], walk) == 0
+    assert demo.next_step([walk[0], "观众的问题", walk[1]], walk) == 2
+    assert demo.next_step([walk[1]], walk) == 0  # out of order does not count
+    assert demo.next_step(walk, walk) == len(walk)
+
+
+# ------------------------------------------------------------------------------------------ owner's feedback table
+
+
+def test_feedback_rows_keep_the_last_rating_and_comment_per_answer(tmp_path):
+    path = tmp_path / "feedback.jsonl"
+    answer = keylabs_answer()
+    append_feedback(path, feedback_record(answer, 1, turn=0, conversation="c1"))
+    append_feedback(path, feedback_record(answer, 1, turn=0, conversation="c1", comment="  很清楚\n谢谢 "))
+    append_feedback(path, feedback_record(answer, 0, turn=0, conversation="c1"))  # changed the thumb later
+    append_feedback(path, feedback_record(places_answer(), 0, turn=1, conversation="c1", comment="=HYPERLINK(1)"))
+    append_feedback(path, {"rating": "up", "question": "old line", "answer": "a", "time": "2026-01-01T00:00:00+00:00"})
+    records = read_feedback(path)
+    rows = rag.feedback.feedback_rows(records)
+    assert [(r["question"], r["rating"], r["comment"]) for r in rows] == [
+        ("old line", "up", ""),
+        ("哪些国家？", "down", "=HYPERLINK(1)"),
+        ("2017年新批准组建了多少个重点实验室？", "down", "很清楚 谢谢"),
+    ]
+    assert [r["question"] for r in rag.feedback.feedback_rows(records, rating="up")] == ["old line"]
+    assert [r["question"] for r in rag.feedback.feedback_rows(records, text="很清楚")] == ["2017年新批准组建了多少个重点实验室？"]
+    assert rows[0]["time"].startswith("2026-01-01") or rows[0]["time"].startswith("2025-12-31")
+    csv_text = rag.feedback.rows_csv(rows)
+    assert csv_text.startswith("\ufefftime,rating,question,answer,comment,conversation")
+    assert "'=HYPERLINK(1)" in csv_text  # a formula is not run by the spreadsheet
+    assert "很清楚 谢谢" in csv_text
