@@ -270,15 +270,30 @@ def present_changed() -> None:
 # ------------------------------------------------------------------------------------------ chat
 
 
-def ask_pending(engine: Engine, settings: Settings) -> None:
+def ask_pending(engine: Engine, settings: Settings, live: bool = False) -> bool:
+    """Answer the questions waiting in this run. `live` (the chat view, after the conversation): with a
+    working language model, its text is shown as it is written, then the checked answer replaces it."""
     pending, ss.pending = ss.pending, []
+    streams = live and engine.model_status.ok
     for question in pending:
-        with st.spinner(tr("thinking")):
-            entry = ui.answer_entry(engine.ask, question, ss.turns, ss.next_id, settings.max_question_chars)
+        revised: list[bool] = []
+        if streams:
+            with st.chat_message("user"):
+                st.markdown(ui.escape_md(ui.shorten(question, 1000)))
+            with st.chat_message("assistant"):
+                st.caption(tr("thinking"))
+                ask = ui.streaming_ask(engine.ask_stream, st.write_stream, revised)
+                entry = ui.answer_entry(ask, question, ss.turns, ss.next_id, settings.max_question_chars)
+        else:
+            with st.spinner(tr("thinking")):
+                entry = ui.answer_entry(engine.ask, question, ss.turns, ss.next_id, settings.max_question_chars)
         if entry is not None:
+            if any(revised):
+                entry["revised"] = True
             ss.next_id += 1
             ss.turns.append(entry)
             save_turn(settings, entry)
+    return bool(pending)
 
 
 def section_or_none(engine: Engine, doc: str, section_id: str) -> Section | None:
@@ -351,6 +366,10 @@ def render_turn(engine: Engine, settings: Settings, entry: dict, latest: bool) -
                 st.markdown(lead)
         if after:
             st.markdown(after)
+        if entry.get("revised"):
+            st.caption(ui.escape_inline(tr("revised")))
+        if badge := ui.answer_badge(answer, ss.lang, settings.uses_llm):
+            st.caption(ui.escape_inline(badge))
         if answer.notice:
             st.caption(ui.escape_inline(answer.notice))
         if answer.resolved_question and answer.resolved_question != answer.question:
@@ -436,6 +455,8 @@ def chat_view(engine: Engine, settings: Settings) -> None:
         render_welcome(engine)
     for n, entry in enumerate(shown):
         render_turn(engine, settings, entry, latest=n == len(shown) - 1)
+    if ss.pending and ask_pending(engine, settings, live=True):
+        st.rerun()  # the new answers drawn with the rest of the conversation (sources, tools, export)
     if shown and not ss.present:
         render_followup_chip()
     render_too_long()
@@ -704,7 +725,7 @@ def header_details(engine: Engine, settings: Settings, doc: str) -> None:
     report = last_report(settings)
     mark = ":green[✓] " if ui.eval_ok(report) else ""
     st.caption(
-        f"{ui.escape_inline(ui.mode_line(engine.mode, ss.lang, settings.llm_model))}"
+        f"{ui.escape_inline(ui.mode_line(engine.mode, ss.lang, settings.llm_model, engine.model_status))}"
         f" &nbsp;·&nbsp; {mark}{ui.escape_inline(ui.eval_line(report, ss.lang))}"
     )
 
@@ -729,7 +750,8 @@ def main() -> None:
         open_citation(clicked)
         st.rerun()  # draw the letter view, and have the script bring the section into view
     st.chat_input(tr("chat_placeholder"), key="prompt", on_submit=prompt_submitted)
-    ask_pending(engine, settings)
+    if ss.view in ("letter", "figures"):
+        ask_pending(engine, settings)  # the chat view asks after drawing the conversation, streaming
     doc = ss.get("doc") or (ss.focus or {}).get("doc") or engine.letter().doc
     header(engine, settings, doc)
     if ss.view == "letter":

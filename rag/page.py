@@ -30,7 +30,7 @@ def _engine_slot(settings_key: str) -> ui.EngineSlot:
 def get_engine(settings: Settings, tr: Callable[..., str]) -> Engine:
     """The process-wide engine. When the index must be built first (no `python -m rag index` ran),
     a progress bar counts the records as they are stored."""
-    slot = _engine_slot(repr(settings))
+    slot = _engine_slot(settings.cache_key())  # never repr(settings): no secret in a cache key
     if slot.engine is not None:
         return slot.engine
     first = settings.chroma_host is None and not settings.chroma_dir.exists()

@@ -31,6 +31,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "view_figures": "数字核对",
         "mode_extractive": "回答方式：抽取式，答案逐字摘自原信，不使用语言模型",
         "mode_llm": "回答方式：语言模型（{model}）组织语言，数字与引文逐一对照原信核验",
+        "mode_llm_paused": "回答方式：语言模型暂不可用（{reason}），答案摘自原信",
+        "badge_llm": "语言模型组织·已逐句核验",
+        "badge_extractive": "摘自原信",
+        "badge_fallback": "摘自原信（{reason}）",
+        "revised": "核验后改写：流式显示的文字中有未能在原信中核实的内容，已替换为核验后的答案。",
         "eval_passed": "回归测试 {passed}/{total} 通过（{finished}）",
         "eval_none": "回归测试尚未运行",
         "eval_run": "运行回归测试",
@@ -183,6 +188,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "view_figures": "Figures",
         "mode_extractive": "How answers are made: extractive, quoted verbatim from the letter, no language model",
         "mode_llm": "How answers are made: a language model ({model}) writes them; every figure and quote is checked against the letter",
+        "mode_llm_paused": "How answers are made: the language model is unavailable for now ({reason}); answers are quoted from the letter",
+        "badge_llm": "written by the language model · checked sentence by sentence",
+        "badge_extractive": "quoted from the letter",
+        "badge_fallback": "quoted from the letter ({reason})",
+        "revised": "Revised after checking: the streamed text had something the letter does not support; the checked answer replaces it.",
         "eval_passed": "Regression set: {passed}/{total} passed ({finished})",
         "eval_none": "Regression set not run yet",
         "eval_run": "Run the regression set",
@@ -622,10 +632,39 @@ def status_text(status: str, lang: str, short: bool = False) -> str:
     return t(lang, "status_unknown")
 
 
-def mode_line(mode: str, lang: str, model: str | None = None) -> str:
+def mode_line(mode: str, lang: str, model: str | None = None, status: Any = None) -> str:
+    """How answers are made, as the page says it; `status` (Engine.model_status) tells a configured
+    model that is paused or failing from one that works."""
+    if mode == "llm" and status is not None and status.configured and not status.ok and status.reason:
+        return t(lang, "mode_llm_paused", reason=status.reason)
     if mode == "llm":
         return t(lang, "mode_llm", model=model or "LLM")
     return t(lang, "mode_extractive")
+
+
+def answer_badge(answer: Answer, lang: str, model_configured: bool) -> str:
+    """Which path made this answer: the model (checked), or the letter's own words (and why, when a
+    configured model's answer was not used). Nothing when no model is configured."""
+    if not model_configured:
+        return ""
+    if answer.mode == "llm":
+        return t(lang, "badge_llm")
+    reason = answer.fallback_reason
+    return t(lang, "badge_fallback", reason=reason) if reason else t(lang, "badge_extractive")
+
+
+def streaming_ask(ask_stream: Callable[..., Any], write_stream: Callable[[Any], Any], revised: list[bool]):
+    """An `ask` for answer_entry that shows the model's text as it comes (write_stream, e.g.
+    st.write_stream) and returns the verified answer; `revised` gets whether checking changed it."""
+
+    def ask(question: str, turns: Sequence[Turn]) -> Answer:
+        stream = ask_stream(question, turns)
+        write_stream(iter(stream))
+        answer = stream.result()
+        revised.append(bool(stream.changed))
+        return answer
+
+    return ask
 
 
 def eval_line(report: dict | None, lang: str) -> str:

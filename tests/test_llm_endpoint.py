@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -114,18 +115,27 @@ def make_handler(script: Script):
     return Handler
 
 
-@pytest.fixture
-def server():
+@contextmanager
+def scripted_server():
+    """An OpenAI-protocol server on 127.0.0.1 that answers as its Script says (also used by the page tests)."""
     script = Script()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(script))
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     script.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    yield script
-    script.release.set()
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield script
+    finally:
+        script.release.set()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    with scripted_server() as script:
+        yield script
 
 
 @pytest.fixture

@@ -607,3 +607,36 @@ def test_feedback_rows_keep_the_last_rating_and_comment_per_answer(tmp_path):
     assert csv_text.startswith("\ufefftime,rating,question,answer,comment,conversation")
     assert "'=HYPERLINK(1)" in csv_text  # a formula is not run by the spreadsheet
     assert "很清楚 谢谢" in csv_text
+
+
+def test_the_badge_says_which_path_made_an_answer():
+    from datetime import datetime
+
+    from rag.llm import ModelStatus
+    from rag.types import Answer
+
+    llm = Answer("q", "a", True, mode="llm")
+    fell_back = Answer("q", "a", True, mode="extractive", fallback_reason="the model call failed (500)")
+    assert ui.answer_badge(llm, "zh", True) == "语言模型组织·已逐句核验"
+    assert ui.answer_badge(fell_back, "zh", True) == "摘自原信（the model call failed (500)）"
+    assert ui.answer_badge(llm, "zh", False) == ""  # no model configured: nothing to tell apart
+    paused = ModelStatus(configured=True, ok=False, paused_until=datetime.now(), reason="429", model="m")
+    assert "暂不可用（429）" in ui.mode_line("llm", "zh", "m", paused)
+    assert "逐一对照原信核验" in ui.mode_line("llm", "zh", "m", ModelStatus(configured=True, ok=True, model="m"))
+
+
+def test_streaming_ask_writes_the_stream_and_returns_the_checked_answer():
+    from rag.types import Answer
+
+    class Stream:
+        changed = True
+
+        def __iter__(self):
+            yield from ["36", "个"]
+
+        def result(self):
+            return Answer("q", "**36个**", True)
+
+    written, revised = [], []
+    ask = ui.streaming_ask(lambda q, turns: Stream(), lambda chunks: written.extend(chunks), revised)
+    assert ask("q", []).answer == "**36个**" and written == ["36", "个"] and revised == [True]
