@@ -18,7 +18,7 @@ from rag.conversations import ConversationStore, new_id, valid_id
 from rag.engine import Engine
 from rag.evaluation import last_report, load_questions
 from rag.feedback import append_feedback, feedback_record
-from rag.settings import Settings, SettingsError
+from rag.settings import Settings
 from rag.types import Answer, Section
 
 log = logging.getLogger("letter_qa.app")
@@ -731,11 +731,7 @@ def header_details(engine: Engine, settings: Settings, doc: str) -> None:
 
 
 def main() -> None:
-    try:
-        settings = Settings.from_env()
-    except SettingsError as err:
-        st.error(ui.escape_inline(str(err)))
-        st.stop()
+    settings = page.settings_or_stop()
     ss.max_chars = settings.max_question_chars
     if not ss.get("booted"):
         ss.booted = True

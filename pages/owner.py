@@ -14,7 +14,7 @@ from rag import page, ui
 from rag.eval_job import job_for
 from rag.evaluation import last_report, load_questions
 from rag.feedback import feedback_rows, read_feedback_records, rows_csv
-from rag.settings import Settings, SettingsError
+from rag.settings import Settings
 
 st.set_page_config(page_title="管理页 · Letter Q&A", layout="wide")
 ss = st.session_state
@@ -137,11 +137,7 @@ def progress(job) -> None:
 
 
 def main() -> None:
-    try:
-        settings = Settings.from_env()
-    except SettingsError as err:
-        st.error(ui.escape_inline(str(err)))
-        st.stop()
+    settings = page.settings_or_stop()
     page.style(False)
     st.markdown(f"### {tr('owner_title')} · {tr('app_title')}", anchors=False)
     st.caption(tr("owner_intro"))

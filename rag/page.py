@@ -13,13 +13,23 @@ import streamlit as st
 import rag.engine
 from rag import ui
 from rag.engine import Engine
-from rag.settings import Settings
+from rag.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
 STYLE = (Path(__file__).parent / "page.css").read_text(encoding="utf-8")
 PRESENT_STYLE = (Path(__file__).parent / "present.css").read_text(encoding="utf-8")
 HELPER_JS = (Path(__file__).parent / "page_helper.js").read_text(encoding="utf-8")
+
+
+def settings_or_stop() -> Settings:
+    """The settings, or the page stops with the one-line message that names the variable."""
+    try:
+        return Settings.from_env()
+    except SettingsError as err:
+        st.error(ui.escape_inline(str(err)))
+        st.stop()
+        raise  # st.stop() ends the run; this line is never reached
 
 
 @st.cache_resource(show_spinner=False)
