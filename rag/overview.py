@@ -127,17 +127,18 @@ def _best_titled(terms: list[str], text: str, letter: Letter, scorer: Scorer) ->
     return best, best_share
 
 
+@lru_cache(maxsize=4096)  # asked for every long phrase of every question; the letter does not change
 def short_names(term: str, text: str) -> list[str]:
     """The letter's short names for a long name it uses: runs of the letter that keep the name's
     characters in order and its last one (沈大国家自主创新示范区 → 自创区, 沈大自创区), written at least twice."""
     if len(term) < 5 or not re.fullmatch(r"[\u4e00-\u9fff]+", term):
         return []
-    out = []
+    out, words = [], [p.word for p in segmenter().cut(term)]
     for m in re.finditer(re.escape(term[-1]), text):
         for n in range(3, 7):
             run = text[max(0, m.end() - n) : m.end()]
             if len(run) == n and re.fullmatch(r"[\u4e00-\u9fff]+", run) and run not in term and run not in out \
-                    and _abbreviates(run, [p.word for p in segmenter().cut(term)]) and text.count(run) >= 2:
+                    and _abbreviates(run, words) and text.count(run) >= 2:
                 out.append(run)
     return out
 
