@@ -50,7 +50,7 @@ export default function (component) {
   if (scroll && scroll.n !== state.scrolled) {
     state.scrolled = scroll.n;
     // The page keeps a chat scrolled to its end while it draws, so the section is brought into view
-    // once the page has stopped growing, and again until it has stayed there for a second; the
+    // once the page has stopped growing, and again until it has stayed there for three seconds; the
     // visitor scrolling ends this at once.
     const started = Date.now();
     const scroller = (node) => {
@@ -87,7 +87,8 @@ export default function (component) {
         }
         lastHeight = now;
       }
-      if (steady < 10 && Date.now() - started < 15000) setTimeout(bring, 100);
+      // three steady seconds: a busy machine can still draw (and scroll) late
+      if (steady < 30 && Date.now() - started < 30000) setTimeout(bring, 100);
       else ["wheel", "touchmove", "keydown"].forEach((e) => window.removeEventListener(e, stop, { capture: true }));
     };
     setTimeout(bring, 50);

@@ -294,6 +294,11 @@ def test_an_inline_citation_opens_its_section_with_the_figure_marked(page, serve
         timeout=20_000,
     )
     settle(page)
+    # and it stays there: a late redraw that scrolls the page away is undone by the page's script
+    in_view = ("() => { const t = document.querySelector('.st-key-focus_card').getBoundingClientRect().top;"
+               " return t >= 0 && t < 400; }")
+    page.wait_for_function(in_view, timeout=30_000)
+    settle(page, 3500)
     top = focus.bounding_box()["y"]
     assert 0 <= top < 400, f"the opened section did not stay in view (at {top}px)"
     assert "#cite" not in page.url  # the link did not leave or reload the page
