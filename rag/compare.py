@@ -56,6 +56,8 @@ def compose(builder: AnswerBuilder, question: str, resolved: str, q: Question, r
         return _by_qualifier(builder, question, resolved, q, m[1] or m[2])
     if _RATIO.search(q.text):
         return _ratio(builder, question, resolved, q, retrieval)
+    if _SUM.search(q.text):
+        return _sum(builder, question, resolved, q, retrieval)
     if _COMPARE.search(q.text):
         return _pair(builder, question, resolved, q, retrieval)
     return None
@@ -65,6 +67,77 @@ def compose(builder: AnswerBuilder, question: str, resolved: str, q: Question, r
 _RATIO = re.compile(r"(?:大概|大约|大致|约)?占(?:了)?(?:总数的?|全部的?|其中的?)?(?:(?:多大|多少|几成|百分之几)(?:的)?(?:比例|比重)?|(?:的)?(?:比例|比重))|(?:比例|比重|占比)(?:是|为|有)?(?:多少|多大|几)"
                     r"|\bwhat (?:share|percentage|proportion|fraction)\b|\bwhat percent\b", re.I)
 _WHOLE = re.compile(r"^(.{2,40}?)(?:里面|里|之中|当中|中)[，,]?(?:有|其中)?(.+)$")
+
+
+# "贷款目标和投资目标加起来一共多少", "三类平台加起来正好等于198个吗": figures added up
+_SUM = re.compile(r"加起来|加在一起|相加|合计|之和|总和|(?:一共|总共|共计)(?=[^，,？?]{0,6}(?:多少|几))|\badd(?:ed)? up\b|\bcombined\b|\bin total\b|\btogether\b", re.I)
+_SCALE = {"亿元": 1e8, "万元": 1e4, "元": 1.0}
+
+
+def _sum(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Retrieval) -> Answer | None:
+    """Figures added up: the things the question joins (A和B), or the parts the letter lists under a
+    quoted total (198个…，其中A 13个、B 167个、C 18个). Said to be computed; the figures are cited."""
+    parts: list[Figure] = []
+    total: Figure | None = None
+    if q.figures and (m := FIGURE.fullmatch(q.figures[0])):
+        # the parts listed after 其中 in the sentence of the quoted total
+        totals = [f for letter in builder.letters.values() for f in figures_of(letter)
+                  if f.value == float(m["num"]) and f.unit == m["unit"]]
+        for f in totals:
+            after = f.sentence[f.sentence.find(f.text) + len(f.text):]
+            if "其中" in after:
+                listed = [g for g in figures_of(builder.letters[f.doc]) if g.sentence == f.sentence
+                          and g.start > f.start and g.unit == f.unit]
+                if len(listed) >= 2:
+                    total, parts = f, listed
+                    break
+    elif q.english:
+        # "the combined target for loans and investment under the campaign": each thing, with what follows
+        text = _SUM.sub(" ", q.text)
+        m = re.search(r"\bhow (?:many|much)\s+(.+?)\s+and\s+(.+?)(?=\s+(?:were|are|was|is|will|did|does|do|have|has)\b)(.*)", text, re.I) \
+            or re.search(r"\b(?:for|of)\s+(?:the\s+)?(.+?)\s+and\s+(?:the\s+)?(.+?)(?=\s+(?:under|in|at|by|from|during)\b|[?.!]|$)(.*)",
+                         text, re.I)
+        if not m:
+            return None
+        for thing in (m[1], m[2]):
+            f = builder.figure_for(f"how many {thing}{m[3]}", q, retrieval)
+            if f is None or f in parts:
+                return None
+            parts.append(f)
+    else:
+        core = _SUM.split(q.text)[0]
+        pieces = [p.strip(" ，,的") for p in re.split(r"和|与|及|、|以及", core) if p.strip(" ，,的")]
+        if len(pieces) < 2:
+            return None
+        first = pieces[0] + "有多少"
+        for piece in pieces:
+            sub = first if piece == pieces[0] else _second_question(first, piece, q.english)
+            f = builder.figure_for(sub, q, retrieval)
+            if f is None or f in parts:
+                return None
+            parts.append(f)
+    if len(parts) < 2:
+        return None
+    group = {next((g for g, members in UNIT_GROUPS.items() if f.unit in members), f.unit) for f in parts}
+    if len(group) != 1:
+        return None
+    money = all(f.unit in _SCALE for f in parts)
+    value = sum(f.value * (_SCALE[f.unit] if money else 1) for f in parts)
+    unit = parts[0].unit
+    shown = f"{_number(value / 1e8)}亿元" if money and value >= 1e8 else \
+        (f"{_number(value / 1e4)}万元" if money else f"{_number(value)}{unit if unit != '%' else '%'}")
+    at_least = any(f.qualifier in ("以上", "超过", "突破", "余") for f in parts)
+    how = "+".join(f.text for f in parts)
+    if total is not None:
+        same = abs(value - total.value) < 1e-9
+        head = ((f"**{'对' if same else '不对'}**：{how}，合计{shown}" + ("，正好等于" if same else "，不等于") + f"{total.text}（由信中数字算得）。")
+                if not q.english else f"**{'Yes' if same else 'No'}** — {how} = {shown}" + (" = " if same else " ≠ ") + f"{total.text} (computed from the letter's figures).")
+        figures = [total, *parts]
+    else:
+        head = (f"合计{'至少' if at_least else ''}**{shown}**（{how}，由信中数字算得）。" if not q.english
+                else f"In total {'at least ' if at_least else ''}**{shown}** ({how}; computed from the letter's figures).")
+        figures = parts
+    return replace(_listing(builder, question, resolved, q, head, figures), kind="compare")
 
 
 def _ratio(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Retrieval) -> Answer | None:

@@ -309,3 +309,15 @@ def test_an_english_self_introduction_is_not_the_topic(engine):
 def test_what_a_quoted_term_means_is_its_explanation_not_its_siblings(engine):
     a = engine.ask("推进高新区建设里说的“双推进”具体指什么？")
     assert "推进科技金融走进高新区,推进大学科技园走进高新区" in a.answer and "- 双围绕" not in a.answer
+
+
+def test_figures_added_up_are_computed_and_said_to_be(engine):
+    a = engine.ask("科技金融活动的贷款目标和投资目标加起来一共至少多少亿元？")
+    assert a.answer.startswith("合计至少**4亿元**（3亿元以上+1亿元以上，由信中数字算得）")
+    b = engine.ask("三类产业技术创新平台的数量加起来，正好等于198个吗？")
+    assert b.answer.startswith("**对**：13个+167个+18个，合计198个")
+    assert {c.section for c in b.citations} == {"0.2"}
+    c = engine.ask("How many key labs and engineering research centres were approved in 2017 in total?")
+    assert "**75个**" in c.answer and "36个+39个" in c.answer
+    # a single thing asked with 一共 is not a sum
+    assert engine.ask("2017年一共新批了多少个重点实验室？").answer.startswith("**36个**")
