@@ -566,9 +566,9 @@ class AnswerBuilder:
                 continue
             # a further list of places in the same section needs less of the question's words
             # (…与俄罗斯、白俄罗斯、乌克兰等国家… after …与德国、韩国、芬兰…开展国际科技合作)
-            if not self._coverage_ok(q, sent, 0.35 if quotes else 0.5):
+            if not self._coverage_ok(q, sent, 0.35 if quotes else 0.5, section):  # read with its heading
                 continue
-            places = self._places_for(q, sent)
+            places = self._places_for(q, sent, section)
             if quotes and not any(self._listed_places(sent[a:b]) for a, b in clause_spans(sent)):
                 continue
             if places:
@@ -580,8 +580,11 @@ class AnswerBuilder:
         text = f"**{'、'.join(dict.fromkeys(found))}**\n\n" + "\n".join(f"> {c.quote} {c.marker()}" for c in cites)
         return Answer(question, text, True, cites, "place", "unknown", resolved)
 
-    def _places_for(self, q: Question, sent: str) -> list[str]:
-        terms = " ".join(q.terms) or self._query_text(q)
+    def _places_for(self, q: Question, sent: str, section: Section | None = None) -> list[str]:
+        # the question's words that its section does not use (点名, 提到) say how it asks, not what
+        context = section.text + section.title + parent_title(self.letters, section) if section else ""
+        words = [t for t in q.terms if not context or t in context] or q.terms
+        terms = " ".join(words) or self._query_text(q)
 
         def fit(text: str) -> float:
             return self.scorer.relevance(q, text) if q.english else self.scorer.overlap(terms, text)

@@ -252,11 +252,26 @@ def intent_of(question: str) -> str | None:
     return "target" if target else "result" if result else None
 
 
+_PREAMBLE = re.compile(r"^([^：:，,。？?！!]{1,20})[：:，,]\s*(.+)$", re.S)
+
+
+def _without_preamble(text: str, letter_text: str) -> str:
+    """"记者核实一下：…", "帮个忙，…": a leading clause that asks nothing and says nothing the letter
+    speaks of (no run of two characters it writes) is a preamble, not part of the question."""
+    m = _PREAMBLE.match(text)
+    if not m or is_english(text) or QUESTION_WORD.search(m[1]) or not QUESTION_WORD.search(m[2]):
+        return text
+    if letter_phrases(m[1], letter_text, min_chars=2) or FIGURE.search(m[1]) or re.search(r"(?:19|20)\d{2}", m[1]):
+        return text
+    return m[2]
+
+
 def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir: Path | None = None,
             ambient: str = "") -> Question:
     """`ambient` is what the whole letter is about without saying it in each sentence (its issuer,
     辽宁省科学技术厅): words of it do not need to be found next to a figure."""
     text = _COURTESY.sub("", question).strip() or question.strip()
+    text = _without_preamble(text, letter_text)
     english = is_english(text)
     core = _NEGATED_ASIDE.sub("", text)
     excluded = [w for aside in _NEGATED_ASIDE.findall(text)

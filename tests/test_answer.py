@@ -321,3 +321,15 @@ def test_figures_added_up_are_computed_and_said_to_be(engine):
     assert "**75个**" in c.answer and "36个+39个" in c.answer
     # a single thing asked with 一共 is not a sum
     assert engine.ask("2017年一共新批了多少个重点实验室？").answer.startswith("**36个**")
+
+
+def test_a_preamble_that_says_nothing_of_the_letter_is_not_the_question(engine):
+    a = engine.ask("记者核实一下：答复里说辽宁目前有几个国家重点实验室？")
+    assert a.answer.startswith("**19个**")
+    # a lead that names a thing of the letter is kept as the question's topic
+    assert engine.ask("重点实验室这块，2017年新增了多少个？").answer.startswith("**36个**")
+
+
+def test_places_are_read_with_the_words_of_their_section(engine):
+    a = engine.ask("对外科技合作里点名了哪些国家？")  # 点名 is how it asks; 对外 is the section's heading
+    assert a.answer.startswith("**德国、韩国、芬兰、俄罗斯、白俄罗斯、乌克兰**")
