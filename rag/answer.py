@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rag import compare, overview
-from rag.figures import FIGURE, reported_years, section_status, sentence_status, years_in
+from rag.figures import FIGURE, reported_years, status_at, years_in
 from rag.match import Candidate, FigureMatcher, parent_title
 from rag.questions import (
     ANSWER_TYPE_WORDS,
@@ -516,21 +516,7 @@ class AnswerBuilder:
         return Answer(question, text, True, (cite,), "list", self._status_of(section, sent), resolved)
 
     def _status_of(self, section: Section, sentence: str) -> str:
-        letter = self.letters[section.doc]
-        year = letter.meta.signed.year if letter.meta.signed else None
-        status = sentence_status(sentence, year)
-        if status == "unknown":
-            status = section_status(section, year)
-        if status == "unknown" and section.parent:
-            status = section_status(letter.section(section.parent), year)
-        if status == "unknown":
-            # the part as a whole: its items' sentences vote (part 2's items are all 2018 work)
-            part = section.id.split(".")[0]
-            votes = [section_status(s, year) for s in letter.sections if s.id.split(".")[0] == part]
-            results, targets = votes.count("result"), votes.count("target")
-            if results != targets and section.id != "0":
-                status = "result" if results > targets else "target"
-        return status
+        return status_at(self.letters[section.doc], section, sentence)
 
     @staticmethod
     def _with_explanation(section: Section, sent: str, start: int) -> str:

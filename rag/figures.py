@@ -85,10 +85,46 @@ def section_status(section: Section, signed_year: int | None) -> Status:
     return "result" if results > targets else "target"
 
 
+def _signed_year(letter: Letter) -> int | None:
+    return letter.meta.signed.year if letter.meta.signed else None
+
+
+@lru_cache(maxsize=8)
+def section_statuses(letter: Letter) -> dict[str, Status]:
+    """Each section's status by its sentences' vote, else its parent's: computed once per letter."""
+    own = {s.id: section_status(s, _signed_year(letter)) for s in letter.sections}
+    return {s.id: own[s.id] if own[s.id] != "unknown" or not s.parent else own.get(s.parent, "unknown")
+            for s in letter.sections}
+
+
+@lru_cache(maxsize=8)
+def _part_statuses(letter: Letter) -> dict[str, Status]:
+    """Each numbered part's status by the vote of all its sections (part 2's items are all 2018 work)."""
+    votes: dict[str, list[Status]] = {}
+    for s in letter.sections:
+        votes.setdefault(s.id.split(".")[0], []).append(section_status(s, _signed_year(letter)))
+    out: dict[str, Status] = {}
+    for part, v in votes.items():
+        results, targets = v.count("result"), v.count("target")
+        out[part] = "unknown" if results == targets else "result" if results > targets else "target"
+    return out
+
+
+def status_at(letter: Letter, section: Section, sentence: str) -> Status:
+    """Plan or result for a sentence of a section: the sentence's own cues, else its section's (or
+    parent's), else its part's. Section 0, the frame of the letter, has no part to lean on."""
+    status = sentence_status(sentence, _signed_year(letter))
+    if status == "unknown":
+        status = section_statuses(letter)[section.id]
+    if status == "unknown" and section.id != "0":
+        status = _part_statuses(letter)[section.id.split(".")[0]]
+    return status
+
+
 def extract_figures(letter: Letter) -> list[Figure]:
     signed_year = letter.meta.signed.year if letter.meta.signed else None
     out: list[Figure] = []
-    defaults = {s.id: section_status(s, signed_year) for s in letter.sections}
+    defaults = section_statuses(letter)
     for section in letter.sections:
         text = section.text
         sents, clauses = sentence_spans(text), clause_spans(text)
@@ -110,8 +146,6 @@ def extract_figures(letter: Letter) -> list[Figure]:
             status = sentence_status(sentence, signed_year)
             if status == "unknown":
                 status = defaults[section.id]
-                if status == "unknown" and section.parent:
-                    status = defaults.get(section.parent, "unknown")
             lead = m["lead"] or ""
             clause = text[c0:c1].rstrip("，,。；;：:")
             out.append(
