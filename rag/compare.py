@@ -74,6 +74,11 @@ _SUM = re.compile(r"加起来|加在一起|相加|合计|之和|总和|(?:一共
 _SCALE = {"亿元": 1e8, "万元": 1e4, "元": 1.0}
 
 
+def _base(f: Figure) -> float:
+    """A figure's value in its unit's base (money in 元), so 亿元 and 万元 add and divide rightly."""
+    return f.value * _SCALE.get(f.unit, 1.0)
+
+
 def _sum(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Retrieval) -> Answer | None:
     """Figures added up: the things the question joins (A和B), or the parts the letter lists under a
     quoted total (198个…，其中A 13个、B 167个、C 18个). Said to be computed; the figures are cited."""
@@ -119,17 +124,16 @@ def _sum(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Ret
     if len(parts) < 2:
         return None
     group = {next((g for g, members in UNIT_GROUPS.items() if f.unit in members), f.unit) for f in parts}
-    if len(group) != 1:
-        return None
-    money = all(f.unit in _SCALE for f in parts)
-    value = sum(f.value * (_SCALE[f.unit] if money else 1) for f in parts)
-    unit = parts[0].unit
+    if len(group) != 1 or parts[0].unit == "%":
+        return None  # growth rates do not add up
+    money = parts[0].unit in _SCALE
+    value = sum(_base(f) for f in parts)
     shown = f"{_number(value / 1e8)}亿元" if money and value >= 1e8 else \
-        (f"{_number(value / 1e4)}万元" if money else f"{_number(value)}{unit if unit != '%' else '%'}")
+        (f"{_number(value / 1e4)}万元" if money else f"{_number(value)}{parts[0].unit}")
     at_least = any(f.qualifier in ("以上", "超过", "突破", "余") for f in parts)
     how = "+".join(f.text for f in parts)
     if total is not None:
-        same = abs(value - total.value) < 1e-9
+        same = abs(value - _base(total)) < 1e-9
         head = ((f"**{'对' if same else '不对'}**：{how}，合计{shown}" + ("，正好等于" if same else "，不等于") + f"{total.text}（由信中数字算得）。")
                 if not q.english else f"**{'Yes' if same else 'No'}** — {how} = {shown}" + (" = " if same else " ≠ ") + f"{total.text} (computed from the letter's figures).")
         figures = [total, *parts]
@@ -154,9 +158,9 @@ def _ratio(builder: AnswerBuilder, question, resolved, q: Question, retrieval: R
         part = builder.figure_for(f"{said}有多少", q, retrieval)  # the whole's name outweighed the part's
     if whole is None or part is None or whole == part or not whole.value:
         return None
-    if not any(whole.unit in g and part.unit in g for g in UNIT_GROUPS.values()) or part.value > whole.value:
+    if not any(whole.unit in g and part.unit in g for g in UNIT_GROUPS.values()) or _base(part) > _base(whole):
         return None
-    share = 100 * part.value / whole.value
+    share = 100 * _base(part) / _base(whole)  # 2922万元 of 1.5亿元 is 19.5%, not 1948%
     head = f"约**{share:.1f}%**：{part.item}，占{whole.item}的{share:.1f}%（{_number(part.value)}÷{_number(whole.value)}，由信中数字算得）。"
     return replace(_listing(builder, question, resolved, q, head, [whole, part]), kind="compare")
 

@@ -319,6 +319,8 @@ def test_figures_added_up_are_computed_and_said_to_be(engine):
     assert {c.section for c in b.citations} == {"0.2"}
     c = engine.ask("How many key labs and engineering research centres were approved in 2017 in total?")
     assert "**75个**" in c.answer and "36个+39个" in c.answer
+    d = engine.ask("2017年那几个基金计划里，财政资金和吸纳的社会资金加起来一共多少？")
+    assert d.answer.startswith("合计**8004.1万元**（2922万元+共5082.1万元")
     # a single thing asked with 一共 is not a sum
     assert engine.ask("2017年一共新批了多少个重点实验室？").answer.startswith("**36个**")
 
