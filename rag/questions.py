@@ -73,6 +73,7 @@ def _english_numbers(text: str) -> list[str]:
 
 # A quantity asked for by a noun at the end: "…提供共享服务的次数目标", "…的数量"
 _NOUN_ASK = re.compile(r"的?(?:数量|数目|个数|总数|家数|人数|次数|金额|规模|(?<=[\u4e00-\u9fff]{2})(?<![多少无参函倍])数)(?:目标|指标)?(?:是|为|有)?(?:多少)?[？?。]?$")
+_ASKING_WORD = re.compile(r"^(?:哪|多少|什么|啥|几[个家项类种条点名位次样方])")
 _COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项类样种条家位名点大块部分方面]*$")
 
 
@@ -86,7 +87,7 @@ _COURTESY = re.compile(
 )
 
 # Nouns that name the kind of answer wanted rather than a thing of the letter.
-ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 额度 数额 部门 单位 机构 时间 日期 年份 数字 比例 增速 预期 情况 意思 内容 方面 领域 名单 全称 名称 名字 简称 标题 题目 文件".split())
+ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 额度 数额 部门 单位 机构 时间 日期 年份 数字 比例 增速 预期 情况 意思 内容 方面 领域 名单 全称 名称 名字 简称 标题 题目 文件 地方 地点".split())
 
 
 # Acronyms of office life that say how the answer will be used, not what it is about.
@@ -115,6 +116,7 @@ class Question:
     last_term: str = ""  # the last content word before the question word: what a 多少钱 question is about
     excluded: list[str] = field(default_factory=list)  # words of an aside that sets something apart
     anchors: list[str] = field(default_factory=list)  # the longest runs of the question the letter writes verbatim
+    asked: str = ""  # the object a what-question asks for: 材料 in "要准备哪些材料"
 
 
 @lru_cache(maxsize=1)
@@ -318,6 +320,8 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
                 continue
             if re.fullmatch(r"(?:19|20)\d{2}", word) or word in _RELATIVE_YEAR or _COUNTING_WORD.match(word):
                 continue  # years are checked on their own; "五个", "几类" only count
+            if _ASKING_WORD.match(word):
+                continue  # 哪几种, 多少种, 什么样: how it asks, whatever jieba makes of it
             word = re.sub(r"(?<=.)[是的了]$", "", word)
             word = re.sub(r"^[份个家项条位名件次本篇封](?=[\u4e00-\u9fff])", "", word)  # 那份文件 → 文件, 项能 → 能
             if len(word) < 2 or word in stopwords():
@@ -382,7 +386,28 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         last_term=_last_term_before_ask(core, terms, cache_dir),
         excluded=excluded,
         anchors=[] if english else letter_phrases(core, letter_text),
+        asked="" if english else asked_noun(core, cache_dir),
     )
+
+
+_WHICH = frozenset("什么 哪些 哪个 哪家 哪种 哪类 啥".split())
+
+
+def asked_noun(question: str, cache_dir: Path | None = None) -> str:
+    """The common noun a what-question ends on (要准备哪些材料, 去哪个窗口办): an answer must speak of it.
+    Places and the kinds of answer (部门, 名称) are left to the handlers that know them."""
+    words = [w for w in segmenter(cache_dir).cut(question) if w.word.strip()]
+    for i, w in enumerate(words[:-1]):
+        noun, rest = words[i + 1], words[i + 2:]
+        if w.word not in _WHICH or noun.flag[:1] not in {"n", "s"} or noun.flag == "ns" or len(noun.word) < 2:
+            continue
+        # the noun ends the clause, or only a one-character verb follows it (办, 找)
+        if rest and not (rest[0].flag == "x" or (len(rest[0].word) == 1 and rest[0].flag[:1] == "v"
+                                                  and (len(rest) == 1 or rest[1].flag == "x"))):
+            continue
+        if noun.word not in ANSWER_TYPE_WORDS:
+            return noun.word
+    return ""
 
 
 _EDGE_CHARS = "的了是有和与及在把被对从为也都就还又要将个家项名次所条位，,。？?！!、 "
