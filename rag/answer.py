@@ -24,6 +24,8 @@ from rag.questions import (
     intent_of,
     is_yes_no,
     letter_form,
+    place_is,
+    place_kind_asked,
     segmenter,
 )
 from rag.questions import places as places_list
@@ -417,9 +419,12 @@ class AnswerBuilder:
         if q.english and self.scorer.relevance(q, best[0][2] + best[0][1].title) < 0.75:
             return None  # a passage must carry most of what an English question names, not one word of it
         citations, lines = [], []
-        for i, (score, section, sent, _) in enumerate(best):
+        for i, (score, section, sent, start) in enumerate(best):
             if i and (score < best[0][0] * 0.8 or not self._coverage_ok(q, sent, section=section)):
                 break
+            if i and any(sent in c.quote for c in citations):
+                continue  # already quoted as the explanation of the first
+            sent = self._with_explanation(section, sent, start)
             cite = Citation(section.doc, section.id, section.label, sent)
             citations.append(cite)
             lines.append(f"> {sent} {cite.marker()}")
@@ -526,9 +531,9 @@ class AnswerBuilder:
         end = start + len(sent)
         rest = section.text[end:]
         if re.match(r"\s*(?:即|也就是|具体是|具体为)[:：,，]?", rest):
-            spans_ = sentence_spans(rest)
-            if spans_:
-                return section.text[start : end + spans_[0][1]]
+            # the explanation runs to the full stop: its parts are often split by semicolons
+            stop = re.search(r"[。！？!?]", rest)
+            return section.text[start : end + (stop.end() if stop else len(rest))]
         return sent
 
     def _children_answer(self, question, resolved, letter: Letter, part: Section | None, children=None, lead=None):
@@ -577,16 +582,18 @@ class AnswerBuilder:
         def fit(text: str) -> float:
             return self.scorer.relevance(q, text) if q.english else self.scorer.overlap(terms, text)
 
+        kind = place_kind_asked(q.text)  # a province is not an answer to "which cities"
         clauses = [sent[c0:c1] for c0, c1 in clause_spans(sent)]
         clauses = [c for c in clauses if fit(c) >= (0.3 if q.english else 0.4)]
         # a coordinated list of places in any fitting clause, before a single place standing in one
         # (推进沈阳、大连、鞍山联合创建… before 振兴东北 in the clause ahead of it)
         for clause in clauses:
-            if found := [p for p in self._listed_places(clause) if p not in q.text]:
+            if found := [p for p in self._listed_places(clause) if p not in q.text and place_is(p, kind)]:
                 return found
         for clause in clauses:
             # a single place that stands with what is asked, in its own list piece
-            found = [p for piece in clause.split("、") if fit(piece) >= 0.5 for p in self._places_in(piece) if p not in q.text]
+            found = [p for piece in clause.split("、") if fit(piece) >= 0.5 for p in self._places_in(piece)
+                     if p not in q.text and place_is(p, kind)]
             if found:
                 return found
         return []

@@ -16,7 +16,7 @@ from rag.figures import figures_of
 from rag.followup import resolve_followup, split_compound, split_each
 from rag.index import IndexReport, LetterIndex, Progress, StoreError, check_data_dir, make_client, memory_client
 from rag.llm import AnswerStream, ModelStatus, answer_deadline
-from rag.questions import official_wording, segmenter
+from rag.questions import official_wording, segmenter, written_form
 from rag.retrieve import HybridRetriever, make_retriever
 from rag.settings import Settings
 from rag.structure import section_named
@@ -109,7 +109,7 @@ class Engine:
         the streamed text. Without a model (or for a question of several parts) the answer comes in one chunk.
         """
         question = clean_question(question, self.settings)
-        plain = strip_markup(question) or question
+        plain = written_form(strip_markup(question) or question, self.letter_text)
         stream_one = getattr(self.builder, "stream", None)
         if stream_one is None or not is_comparison_text(question) and (len(split_compound(plain)) > 1 or len(split_each(plain)) > 1):
             return AnswerStream.of(self.ask(question, history))
@@ -128,7 +128,7 @@ class Engine:
 
     def _ask_parts(self, question: str, history: Sequence[Turn]) -> Answer:
         # "A和B哪个多，多几个" is one comparison, not two questions
-        plain = strip_markup(question) or question
+        plain = written_form(strip_markup(question) or question, self.letter_text)
         parts = [question] if is_comparison_text(question) else split_compound(plain)
         standalone = len(parts) == 1 and len(parts := split_each(plain)) > 1  # "A和B分别是多少": each on its own
         if len(parts) == 1:
@@ -162,7 +162,7 @@ class Engine:
 
     def _retrieve(self, question: str, history: Sequence[Turn], force_followup: bool = False):
         """The question resolved against the conversation, and the sections ranked for it."""
-        plain = strip_markup(question) or question
+        plain = written_form(strip_markup(question) or question, self.letter_text)
         resolved = resolve_followup(plain, history, force=force_followup, letter_text=self.letter_text)
         if resolved != plain and (rewrite := getattr(self.builder, "rewrite", None)):
             resolved = rewrite(plain, history, fallback=resolved)  # the model's standalone question, rules as fallback

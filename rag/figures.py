@@ -121,7 +121,9 @@ def status_at(letter: Letter, section: Section, sentence: str) -> Status:
     return status
 
 
-def extract_figures(letter: Letter) -> list[Figure]:
+def extract_figures(letter: Letter, in_names: bool = False) -> list[Figure]:
+    """The letter's figures; with `in_names`, instead, the numbers that are part of a name
+    (沈阳“人才政策24条”), each with that name as its item."""
     signed_year = letter.meta.signed.year if letter.meta.signed else None
     out: list[Figure] = []
     defaults = section_statuses(letter)
@@ -130,7 +132,8 @@ def extract_figures(letter: Letter) -> list[Figure]:
         sents, clauses = sentence_spans(text), clause_spans(text)
         names = [m.span() for m in _NAME.finditer(text)]
         for m in FIGURE.finditer(text):
-            if any(a < m.start("num") < b for a, b in names):
+            name = next(((a, b) for a, b in names if a < m.start("num") < b), None)
+            if (name is not None) != in_names:
                 continue  # part of a name: “人才政策24条”, 《…》
             num, unit = m["num"], m["unit"]
             after = text[m.end() : m.end() + 1]
@@ -157,7 +160,7 @@ def extract_figures(letter: Letter) -> list[Figure]:
                     unit=unit,
                     qualifier=(m["tail"] or lead or ""),
                     clause=clause,
-                    item=clause_item(clause, m.start() - c0),
+                    item=text[name[0] + 1 : name[1] - 1] if name else clause_item(clause, m.start() - c0),
                     sentence=sentence,
                     status=status,
                     start=m.start(),
@@ -169,3 +172,8 @@ def extract_figures(letter: Letter) -> list[Figure]:
 @lru_cache(maxsize=8)
 def figures_of(letter: Letter) -> tuple[Figure, ...]:
     return tuple(extract_figures(letter))
+
+
+@lru_cache(maxsize=8)
+def named_figures_of(letter: Letter) -> tuple[Figure, ...]:
+    return tuple(extract_figures(letter, in_names=True))

@@ -160,6 +160,11 @@ _INSTRUCTION = re.compile(r"(?:请|并)?(?:分别)?(?:说明|注明|标明|列�
 _ASKS = re.compile(r"多少|(?<![那这近前好])几(?![年天月乎])|哪|什么|谁|\bhow (?:many|much)\b|\bwhich\b|\bwho\b", re.I)
 
 
+# "…分成哪几类，每类各多少个": a clause that asks the same of each item the one before names has no
+# subject of its own, so it stays with that clause
+_DISTRIBUTIVE = re.compile(r"\s*(?:每[一]?[\u4e00-\u9fff]?|各自|各|分别)(?:[\u4e00-\u9fff]{0,2})(?:多少|几|是)")
+
+
 def split_compound(question: str) -> list[str]:
     """"A是多少？B又是多少？" → ["A是多少", "B又是多少"]: one question per asking clause.
 
@@ -172,7 +177,8 @@ def split_compound(question: str) -> list[str]:
         parts = re.split(r"([，,、])", piece)  # separators kept, to put back what is not split
         current = parts[0]
         for sep, part in zip(parts[1::2], parts[2::2]):
-            if _ASKS.search(current) and _ASKS.search(part) and not (sep == "、" and _INSTRUCTION.match(current.strip())):
+            if _ASKS.search(current) and _ASKS.search(part) and not (sep == "、" and _INSTRUCTION.match(current.strip())) \
+                    and not _DISTRIBUTIVE.match(part):
                 clauses.append(current)
                 current = part
             else:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rag.figures import figures_of
+from rag.figures import figures_of, named_figures_of
 from rag.questions import LEXICON, UNIT_GROUPS, Question, content_words
 from rag.retrieve import Retrieval
 from rag.scoring import Scorer, abbreviation, char_share, head_noun
@@ -45,6 +45,7 @@ class FigureMatcher:
         for letter in letters.values():
             for f in figures_of(letter):
                 self.by_section.setdefault((f.doc, f.section), []).append(f)
+        self.named = [f for letter in letters.values() for f in named_figures_of(letter)]
         self._specific: dict[str, bool] = {}
         self._thing_names: dict[str, bool] = {}
         self.sentences = [normalize(s.text[a:b]) for letter in letters.values() for s in letter.sections
@@ -151,11 +152,30 @@ class FigureMatcher:
         # the figure whose own piece names the thing asked about outranks those that only share words with it
         full.sort(key=lambda c: (-c.thing, -c.score))
         near.sort(key=lambda c: (-c.thing, -c.score))
+        if not full and not near and counted:
+            full = self._in_names(q, counted, evidence, rank_of)
         best_thing = full[0].thing if full else 0
         return Match(
             full=[(c.score, c.figure) for c in full if c.thing >= best_thing],
             near=[c for c in near if c.thing or (counted and c.score >= 3)],
         )
+
+    def _in_names(self, q: Question, counted: str, evidence: list[Chunk], rank_of) -> list[Candidate]:
+        """"沈阳那个人才政策是多少条": the number of a name (“人才政策24条”) answers only a question
+        that counts what the name itself is, in the name's own unit."""
+        head = head_noun(counted, self.cache_dir)
+        out = []
+        for f in self.named:
+            if (f.doc, f.section) not in rank_of or not head or head not in f.item:
+                continue
+            if q.unit_group and f.unit not in UNIT_GROUPS[q.unit_group]:
+                continue
+            name_words = [w for w in content_words(counted, self.cache_dir) if w in self.all_text]
+            if not all(w in f.item or w in f.clause for w in name_words):
+                continue  # every word of the asked thing is the name's or its clause's (沈阳“人才政策24条”)
+            out.append(Candidate(self.scorer.relevance(q, f.sentence) + 0.3 / (1 + rank_of[(f.doc, f.section)]),
+                                 f, len(f.item)))
+        return sorted(out, key=lambda c: -c.score)[:1]
 
     def _supported(self, q: Question, thing: float, clause: float, whole: float, local: str, alone: bool) -> bool:
         """What is asked about must be named where the figure stands, and the rest of the question

@@ -32,7 +32,7 @@ def cues() -> dict[str, re.Pattern]:
 
 @dataclass(frozen=True)
 class Scope:
-    kind: str  # letter / section (a part, an item, or 0 for the work already done) / topic
+    kind: str  # letter / plans (the numbered parts) / section (a part, an item, or 0 for the work done) / topic
     section: str = ""
     terms: tuple[str, ...] = ()
     figures: bool = False  # the figures of the scope are asked for, not its text
@@ -89,6 +89,10 @@ def _read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
         # "what did the research fund achieve": the point of the work done that speaks of it, if one does
         done = [s for s in _children(letter, "0") if terms and scorer.overlap(" ".join(terms), s.text) >= 0.6]
         return Scope("section", done[0].id if len(done) == 1 else "0")
+    if not terms and q.intent == "target" and set(q.years) <= {_plan_year(letter)} \
+            and (q.years or not cues()["letter"].search(text)):
+        # "2018年的主要工作安排", "What are the main plans for 2018?": the plans are the numbered parts
+        return Scope("plans")
     if not terms:
         # the whole letter only when the question names it; a bare "做什么工作" has lost its subject
         return Scope("letter") if cues()["letter"].search(text) else None
@@ -111,6 +115,8 @@ def _read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
     return Scope("topic", terms=tuple(terms))
 
 
+# a year says when, not what about: the years are read apart (Question.years)
+_YEAR = re.compile(r"(?:19|20)\d{2}年?")
 _OPEN_ASK = re.compile(r"什么|哪些|啥|怎么|如何|怎样|\bwhat\b|\bwhich\b|\bhow\b", re.I)
 
 
@@ -175,14 +181,14 @@ def _topic_terms(q: Question, letter: Letter) -> list[str]:
     if q.english:
         groups = [g for g in translate_groups(q.text) if any(normalize(w) in normalize(letter.source) for w in g)]
         words = [w for g in groups for w in g if not cues()["frame"].search(w)]
-        return [w for w in words if w in letter.source]
+        return [w for w in words if w in letter.source and not _YEAR.fullmatch(w)]
     # a topic is something the letter speaks of: fillers (大概, 简单) are not; a compound the letter
     # hardly writes whole is read by its words (农业科技 → 农业, 科技)
     # a long name the letter also writes short (沈大国家自主创新示范区, 自创区) is one topic, not its words
     named = [p for p in letter_phrases(q.text, letter.source, min_chars=5) if short_names(p, letter.source)]
     out = list(named)
     for t in q.terms:
-        if cues()["frame"].search(t) or cues()["letter"].fullmatch(t) or any(t in p for p in named):
+        if _YEAR.fullmatch(t) or cues()["frame"].search(t) or cues()["letter"].fullmatch(t) or any(t in p for p in named):
             continue
         if len(t) >= 4 and letter.source.count(t) < 2:
             out.extend(w for w in jieba.lcut_for_search(t) if len(w) >= 2 and w != t and w in letter.source)
@@ -194,6 +200,8 @@ def _topic_terms(q: Question, letter: Letter) -> list[str]:
 def compose(question: str, resolved: str, scope: Scope, letter: Letter, q: Question, scorer: Scorer) -> Answer | None:
     if scope.kind == "letter":
         return _letter_overview(question, resolved, letter, q.english)
+    if scope.kind == "plans":
+        return _plans_overview(question, resolved, letter, q.english)
     if scope.figures:
         return _figures_overview(question, resolved, letter, scope, q, scorer)
     if scope.kind == "section":
@@ -285,6 +293,26 @@ def _letter_overview(question: str, resolved: str, letter: Letter, english: bool
     return Answer(question, "\n\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:2 + len(done)]) + "\n\n"
                   + lines[2 + len(done)] + "\n\n" + "\n".join(lines[3 + len(done):]),
                   True, tuple(cites), "overview", "unknown", resolved, outcome="answered")
+
+
+def _plan_year(letter: Letter) -> int | None:
+    """The year the numbered parts plan for: the letter's own (a reply sets out this year's work)."""
+    return letter.meta.signed.year if letter.meta.signed else None
+
+
+def _plans_overview(question: str, resolved: str, letter: Letter, english: bool) -> Answer:
+    """The numbered parts, each with its title and the titles of its items."""
+    parts = [s for s in letter.sections if s.parent == "0" and s.depth == 0]
+    year = _plan_year(letter)
+    head = (f"The letter sets out its {year or ''} plans in {len(parts)} parts:" if english
+            else f"信中从{len(parts)}个方面部署{f'{year}年' if year else '下一步'}的工作：")
+    lines, cites = [head, ""], []
+    for part in parts:
+        line, cite = _line(part, _first_sentence(part))
+        cites.append(cite)
+        items = [c.title for c in _children(letter, part.id) if c.title]
+        lines.append(line + ("  \n  " + "；".join(items) if items else ""))
+    return Answer(question, "\n".join(lines), True, tuple(cites), "overview", "target", resolved, outcome="answered")
 
 
 def _section_overview(question: str, resolved: str, letter: Letter, section: Section, english: bool) -> Answer:

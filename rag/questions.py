@@ -74,7 +74,7 @@ def _english_numbers(text: str) -> list[str]:
 # A quantity asked for by a noun at the end: "…提供共享服务的次数目标", "…的数量"
 _NOUN_ASK = re.compile(r"的?(?:数量|数目|个数|总数|家数|人数|次数|金额|规模|(?<=[\u4e00-\u9fff]{2})(?<![多少无参函倍])数)(?:目标|指标)?(?:是|为|有)?(?:多少)?[？?。]?$")
 _ASKING_WORD = re.compile(r"^(?:哪|多少|什么|啥|几[个家项类种条点名位次样方])")
-_COUNTING_WORD = re.compile(r"^[一二两三四五六七八九十几\d]+[个项类样种条家位名点大块部分方面]*$")
+_COUNTING_WORD = re.compile(r"^(?:[一二两三四五六七八九十几\d]+|[每各])[个项类样种条家位名点大块部分方面]*$")
 
 
 # Greetings and thanks around a question carry nothing to match.
@@ -436,9 +436,44 @@ def letter_phrases(question: str, letter_text: str, min_chars: int = 3) -> list[
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
+def place_kinds() -> dict[str, frozenset[str]]:
+    """Each place of the gazetteer with its kinds (lexicon/places.txt)."""
+    kinds: dict[str, set[str]] = {}
+    for line in (LEXICON / "places.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            kind, _, names = line.partition("\t")
+            for name in names.split():
+                kinds.setdefault(name, set()).add(kind)
+    return {name: frozenset(k) for name, k in kinds.items()}
+
+
 def places() -> tuple[str, ...]:
-    text = (LEXICON / "places.txt").read_text(encoding="utf-8")
-    return tuple(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+    return tuple(place_kinds())
+
+
+_PLACE_KIND_ASKED = (("city", re.compile(r"城市|地市|(?<![省国])市|\bcit(?:y|ies)\b", re.I)),
+                     ("province", re.compile(r"省份|(?<![辽宁])省(?!级|里|内|科技厅|政府|委)|\bprovinces?\b", re.I)),
+                     ("country", re.compile(r"国家(?!级|重点|地方|自主|技术|科技|高新)|\bcountr(?:y|ies)\b|\bnations?\b", re.I)))
+
+
+def place_kind_asked(question: str) -> str | None:
+    """The kind of place a which-place question asks for (哪些城市 → city), or None when any place does."""
+    asked = re.search(r"(?:哪|什么|which|what)[^，,？?。]{0,8}", question, re.I)
+    if not asked:
+        return None
+    return next((kind for kind, pattern in _PLACE_KIND_ASKED if pattern.search(asked[0])), None)
+
+
+def place_is(place: str, kind: str | None) -> bool:
+    """Whether a place is of the asked kind: by the gazetteer, else by how its name ends (辽宁省 is a
+    province, 大连市 a city); a place of no known kind fits any question."""
+    if kind is None:
+        return True
+    if place in place_kinds():
+        return kind in place_kinds()[place]
+    ending = {"省": "province", "市": "city", "国": "country"}.get(place[-1:])
+    return ending is None or ending == kind
 
 
 def content_words(phrase: str, cache_dir: Path | None = None) -> list[str]:
@@ -480,6 +515,22 @@ def _official_words() -> dict[str, tuple[str, ...]]:
     for everyday, official in synonyms():
         table.setdefault(everyday, []).append(official)
     return {k: tuple(v) for k, v in table.items()}
+
+
+@lru_cache(maxsize=1)
+def _spoken_words() -> list[tuple[str, str]]:
+    rows = [line.split("\t") for line in (LEXICON / "colloquial.tsv").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    return sorted(((a, b) for a, b in rows), key=lambda r: -len(r[0]))
+
+
+def written_form(question: str, letter_text: str) -> str:
+    """Spoken question words in their written form (咋个松法 → 怎么松法, 多少条来着 → 多少条), so the
+    reader of questions knows one word for each way of asking."""
+    for spoken, written in _spoken_words():
+        if spoken in question and spoken not in letter_text:
+            question = question.replace(spoken, written)
+    return question
 
 
 def official_wording(question: str, letter_text: str) -> str:
