@@ -162,7 +162,7 @@ _ASKS = re.compile(r"多少|(?<![那这近前好])几(?![年天月乎])|哪|什�
 
 # "…分成哪几类，每类各多少个": a clause that asks the same of each item the one before names has no
 # subject of its own, so it stays with that clause
-_DISTRIBUTIVE = re.compile(r"\s*(?:每[一]?[\u4e00-\u9fff]?|各自|各|分别)(?:[\u4e00-\u9fff]{0,2})(?:多少|几|是)")
+_DISTRIBUTIVE = re.compile(r"\s*(?:每一?[\u4e00-\u9fff]?|各自|各|分别)(?:[\u4e00-\u9fff]{0,2})(?:多少|几|是)")
 
 
 def split_compound(question: str) -> list[str]:

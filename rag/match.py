@@ -164,13 +164,13 @@ class FigureMatcher:
         """"沈阳那个人才政策是多少条": the number of a name (“人才政策24条”) answers only a question
         that counts what the name itself is, in the name's own unit."""
         head = head_noun(counted, self.cache_dir)
+        name_words = [w for w in content_words(counted, self.cache_dir) if w in self.all_text]
         out = []
         for f in self.named:
             if (f.doc, f.section) not in rank_of or not head or head not in f.item:
                 continue
             if q.unit_group and f.unit not in UNIT_GROUPS[q.unit_group]:
                 continue
-            name_words = [w for w in content_words(counted, self.cache_dir) if w in self.all_text]
             if not all(w in f.item or w in f.clause for w in name_words):
                 continue  # every word of the asked thing is the name's or its clause's (沈阳“人才政策24条”)
             out.append(Candidate(self.scorer.relevance(q, f.sentence) + 0.3 / (1 + rank_of[(f.doc, f.section)]),

@@ -436,7 +436,6 @@ def letter_phrases(question: str, letter_text: str, min_chars: int = 3) -> list[
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def place_kinds() -> dict[str, frozenset[str]]:
     """Each place of the gazetteer with its kinds (lexicon/places.txt)."""
     kinds: dict[str, set[str]] = {}
@@ -448,6 +447,7 @@ def place_kinds() -> dict[str, frozenset[str]]:
     return {name: frozenset(k) for name, k in kinds.items()}
 
 
+@lru_cache(maxsize=1)
 def places() -> tuple[str, ...]:
     return tuple(place_kinds())
 
