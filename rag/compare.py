@@ -121,6 +121,11 @@ def _sum(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Ret
             if f is None or f in parts:
                 return None
             parts.append(f)
+    return _sum_answer(builder, question, resolved, q, parts, total)
+
+
+def _sum_answer(builder: AnswerBuilder, question, resolved, q: Question, parts: list[Figure],
+                total: Figure | None = None) -> Answer | None:
     if len(parts) < 2:
         return None
     group = {next((g for g, members in UNIT_GROUPS.items() if f.unit in members), f.unit) for f in parts}
@@ -286,7 +291,10 @@ def _pair(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Re
         if f is None:
             return None
         sides.append(Side(sub, f))
-    a, b = sides[0].figure, sides[1].figure
+    return _pair_answer(builder, question, resolved, q, sides[0].figure, sides[1].figure)
+
+
+def _pair_answer(builder: AnswerBuilder, question, resolved, q: Question, a: Figure, b: Figure) -> Answer | None:
     if a == b:
         return None
     comparable = any(a.unit in g and b.unit in g for g in UNIT_GROUPS.values())
@@ -307,3 +315,25 @@ def _pair(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Re
 def _number(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
+
+
+# "两个加起来呢？", "两者差多少？", "Add them up": arithmetic on the figures the conversation has shown,
+# with nothing named of its own
+_OF_SHOWN = re.compile(r"^(?:那|那么)?(?:这|那)?(?:两个|两者|二者|俩|两项|两个数字?|它们|他们)?(?:的)?(?:数字|数)?(?:加起来|加在一起|相加|合计|之和|总和|一共|总共|共|"
+                       r"相差|差|差距|哪个多|哪个大|谁多)+(?:了|是|有)?(?:多少|几|多大)?(?:个|家|项|名)?(?:呢|吗)?$"
+                       r"|^(?:and\s+)?(?:what(?:'s| is) )?(?:the )?(?:sum|total|difference)(?: of (?:them|those|the two|both))?$"
+                       r"|^(?:add them up|(?:and )?(?:together|combined|in total)|how many (?:together|combined|in total))$", re.I)
+
+
+def over_shown(builder: AnswerBuilder, question: str, q: Question, shown: list[Figure]) -> Answer | None:
+    """A sum or a difference of the last two figures the conversation answered with."""
+    text = re.sub(r"[？?。!！\s]+$", "", q.text.strip())
+    if len(shown) < 2 or not _OF_SHOWN.match(text):
+        return None
+    a, b = shown[-2], shown[-1]
+    resolved = f"{a.item}、{b.item}"
+    if _SUM.search(text) or re.search(r"一共|总共|共", text):
+        answer = _sum_answer(builder, question, resolved, q, [a, b])
+    else:
+        answer = _pair_answer(builder, question, resolved, q, a, b)
+    return replace(answer, status=a.status) if answer and a.status == b.status else answer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import threading
 import time
@@ -11,12 +12,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.answer import AnswerBuilder
-from rag.compare import is_comparison_text
+from rag.compare import is_comparison_text, over_shown
 from rag.figures import figures_of
-from rag.followup import resolve_followup, split_compound, split_each
+from rag.followup import item_of_previous_part, resolve_followup, split_compound, split_each, with_item_named
 from rag.index import IndexReport, LetterIndex, Progress, StoreError, check_data_dir, make_client, memory_client
 from rag.llm import AnswerStream, ModelStatus, answer_deadline
-from rag.questions import official_wording, segmenter, written_form
+from rag.questions import analyze, official_wording, segmenter, written_form
 from rag.retrieve import HybridRetriever, make_retriever
 from rag.settings import Settings
 from rag.structure import section_named
@@ -132,6 +133,8 @@ class Engine:
         parts = [question] if is_comparison_text(question) else split_compound(plain)
         standalone = len(parts) == 1 and len(parts := split_each(plain)) > 1  # "A和B分别是多少": each on its own
         if len(parts) == 1:
+            if history and (computed := self._over_shown(question, plain, history)):
+                return computed
             return self._ask_one(question, history)
         # Bounded work: a part asked twice is answered once, and only the first few parts are answered,
         # within the time budget ("几？几？几？…" pasted 250 times is one question, answered at once).
@@ -154,6 +157,12 @@ class Engine:
             return replace(combined, notice=too_complex(len(unique), len(answers), answers[0].question))
         return combined
 
+    def _over_shown(self, question: str, plain: str, history: Sequence[Turn]) -> Answer | None:
+        """"两个加起来呢？": a sum or difference of the figures the last answers gave."""
+        letter = self.letter()
+        q = analyze(plain, letter.source, letter.meta.signed.year if letter.meta.signed else None, ambient=letter.meta.signer)
+        return over_shown(self.builder, question, q, shown_figures(history, self.figures()))
+
     def _ask_one(self, question: str, history: Sequence[Turn], force_followup: bool = False) -> Answer:
         resolved, ranked = self._retrieve(question, history, force_followup)
         answer = self.builder.build(question, resolved, ranked)
@@ -163,6 +172,8 @@ class Engine:
     def _retrieve(self, question: str, history: Sequence[Turn], force_followup: bool = False):
         """The question resolved against the conversation, and the sections ranked for it."""
         plain = written_form(strip_markup(question) or question, self.letter_text)
+        if (item := item_of_previous_part(plain, history)) and any(s.id == item for s in self.letter().sections):
+            plain = with_item_named(plain, item, is_english(plain))  # "它的第二条" after part 4 is 4.2
         resolved = resolve_followup(plain, history, force=force_followup, letter_text=self.letter_text)
         if resolved != plain and (rewrite := getattr(self.builder, "rewrite", None)):
             resolved = rewrite(plain, history, fallback=resolved)  # the model's standalone question, rules as fallback
@@ -180,6 +191,23 @@ class Engine:
         else:
             weight = 0.2 if resolved != question else 0.1
         return resolved, self.retriever.rank(resolved, prefer=prefer, prefer_weight=weight)
+
+
+def shown_figures(history: Sequence[Turn], figures: Sequence[Figure]) -> list[Figure]:
+    """The figures the conversation's answers led with (**19个** quoted from its sentence), oldest first."""
+    out: list[Figure] = []
+    for turn in history[-3:]:
+        a = turn.answer
+        if not a.found or not a.citations:
+            continue
+        quotes = {c.quote for c in a.citations}
+        for bold in re.findall(r"\*\*([^*]+)\*\*", a.answer):
+            f = next((f for f in figures if f.text == bold and any(f.sentence in qt or qt in f.sentence for qt in quotes)), None)
+            if f is not None and f not in out:
+                out.append(f)
+            if a.kind not in ("compare", "compound"):
+                break  # a figure answer leads with its one figure
+    return out
 
 
 def corpus_state(corpus_dir: Path) -> tuple:

@@ -26,6 +26,8 @@ def is_followup(question: str, letter_text: str = "") -> bool:
         return True  # "And what about young talent reserves?"
     if len(q) > 24:
         return False
+    if _claimed_figure(_TAIL.sub("", q)):
+        return True  # "是500家以上吗？": a figure put forward, of the thing asked before
     if _LEAD.match(q) or re.search(r"呢[？?]?$", q) or _ABOUT_LAST.match(q):
         return True
     if (m := _DEMONSTRATIVE.search(q)) and "信" not in m["head"][:2] and not overview.cues()["part"].search(q):
@@ -36,6 +38,16 @@ def is_followup(question: str, letter_text: str = "") -> bool:
     if letter_text and any(len(p) >= 4 for p in letter_phrases(bare, letter_text)):
         return False  # it names a thing of the letter in the letter's words (众创空间要备案多少家)
     return len(bare) <= 10 and not _TIME.search(bare) and not re.search(r"[A-Za-z]", bare) and not _named(bare)
+
+
+# a figure a person puts forward to be checked, with nothing else named: 是30个吗 / 我记得是80家，对吗
+_CLAIM = re.compile(r"^(?:我)?(?:印象里|印象中|记得|听说|看到)?(?:好像|应该)?(?:是|有)?(?P<fig>\d+(?:\.\d+)?\s*(?:个|家|项|名|次|条|所|亿元|万元|元|%)(?:以上)?)"
+                    r"[，,\s]*(?:对吗|对不对|没错吧|是吗|是不是|吧|吗|对吧|对|没错|是)?$")
+
+
+def _claimed_figure(fragment: str) -> str:
+    m = _CLAIM.match(fragment.strip())
+    return m["fig"].replace(" ", "") if m else ""
 
 
 def _has_noun(text: str) -> bool:
@@ -79,6 +91,11 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
         if ask and (m := _EN_SUBJECT.search(base)):
             # "…in 2018, and how many were built in 2017?": the later half counts the same thing
             return fragment[: ask.end()] + m[1] + " " + fragment[ask.end():]
+    if claimed := _claimed_figure(fragment):
+        # "是30个吗？", "我印象里是80家，对吗？": the previous question, checked with that figure
+        asked = re.sub(r"(?:有|是)?(?:多少|几)[个家项名次条所亿万元%]*", claimed, _TAIL.sub("", base), count=1)
+        if asked != _TAIL.sub("", base):
+            return asked + "，对吗？"
     if m := _DEMONSTRATIVE.search(question):
         for n in range(len(m["head"]), 1, -1):  # the longest head noun the previous question ends a name with
             if named := _antecedent(m["head"][:n], base, letter_text):
@@ -222,3 +239,43 @@ def split_each(question: str) -> list[str]:
     if when := re.match(r"(?:19|20)\d{2}年度?", things[0].strip()):
         things = [things[0]] + [t if t.strip().startswith(when[0]) else when[0] + t.strip() for t in things[1:]]
     return [f"{head[:lead]}{t.strip()}{attribute}{asked}" for t in things]
+
+
+_ORDINALS_EN = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+_ITEM_ZH = re.compile(r"第\s*([一二三四五六七八九十\d]{1,2})\s*(?:条|项|点|个|方面|部分)|([一二三四五六七八九十])是")
+_ITEM_EN = re.compile(r"\b(" + "|".join(_ORDINALS_EN) + r"|\d{1,2}(?:st|nd|rd|th))\s+(?:item|point|one|measure|task)\b"
+                      r"|\b(?:item|point) (\d{1,2})\b", re.I)
+_ZH_DIGITS = "一二三四五六七八九十"
+
+
+def item_ordinal(question: str) -> int | None:
+    """The n of "它的第二条", "二是什么", "its fifth item", "item 3"; None when the question names no item."""
+    if m := _ITEM_ZH.search(question):
+        n = m[1] or m[2]
+        return int(n) if n.isdigit() else _ZH_DIGITS.index(n) + 1 if len(n) == 1 else None
+    if m := _ITEM_EN.search(question):
+        word = (m[1] or m[2]).lower()
+        return _ORDINALS_EN.index(word) + 1 if word in _ORDINALS_EN else int(re.match(r"\d+", word)[0])
+    return None
+
+
+def item_of_previous_part(question: str, history: Sequence[Turn]) -> str | None:
+    """"它的第二条说了什么" after an answer about part 4: the section id 4.2. Only for a question that
+    names an item and no part of its own, when the previous answer was about one numbered part."""
+    if not history or re.search(r"部分|前言|\bpart\b", question, re.I):
+        return None
+    n = item_ordinal(question)
+    cited = [c.section for c in history[-1].answer.citations]
+    parts = {s.split(".")[0] for s in cited}
+    if n is None or len(parts) != 1 or (part := parts.pop()) == "0":
+        return None
+    return f"{part}.{n}"
+
+
+def with_item_named(question: str, section_id: str, english: bool) -> str:
+    """The question with its item spelled out as the letter numbers it: 它的第二条说了什么 → 第4部分第2条说了什么."""
+    if english:
+        return f"What does section {section_id} say?"
+    part, n = section_id.split(".")
+    text = re.sub(r"^(?:那么?|还有)?[，,]?(?:它|其|这部分|该部分|这一部分|里面)?的?", "", question.strip())
+    return _ITEM_ZH.sub(f"第{part}部分第{n}条", text, count=1)

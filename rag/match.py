@@ -118,7 +118,7 @@ class FigureMatcher:
                     score += 2 * dense
                 whole = self.scorer.relevance(q, previous_sentence(e.section, f.sentence) + f.sentence
                                        + e.section.title + parent_title(self.letters, e.section))
-                if modifier_words and sum(w in f.sentence for w in modifier_words) < len(modifier_words) / 2:
+                if modifier_words and sum(w in f.sentence or abbreviation(w, f.clause) > 0 for w in modifier_words) < len(modifier_words) / 2:
                     continue  # the figure's sentence says nothing of what narrows the thing down
                 if not self._supported(q, max(s_seg, s_ctx), s_clause, whole, segment + context, self._alone_in_sentence(f, q)):
                     continue
@@ -144,6 +144,16 @@ class FigureMatcher:
                 if asked_levels and not asked_levels & levels_in(segment) and levels_in(segment):
                     differs.append("level")  # 国家级 asked, 省级 stated
                 (near if differs else full).append(Candidate(score, f, thing, tuple(differs), named))
+        if asked_levels:
+            # 国家级 asked, and a figure of the evidence names it: a figure whose piece states no level
+            # (162个重点实验室通过验收) is not the national one
+            head = head_noun(counted, self.cache_dir) if counted else ""
+            stated = [c for c in full + near if head and head in c.figure.item
+                      and asked_levels & levels_in(self._segment_of(c.figure))]
+            if stated:
+                unstated = [c for c in full if not levels_in(self._segment_of(c.figure))]
+                full = [c for c in full if c not in unstated]
+                near += [Candidate(c.score, c.figure, c.thing, (*c.differs, "level"), c.named) for c in unstated]
         # Of the figures of one sentence, the one whose own piece names more of what the question says
         # wins (新批准组建…重点实验室 is 36, not the 162 that 通过验收 in the same sentence).
         pool = full + near
