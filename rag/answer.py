@@ -275,6 +275,8 @@ class AnswerBuilder:
                           self.cache_dir, ambient=letter.meta.signer)
         subject.kind = "figure"
         units = {u for _, u in quoted if u}
+        if q.english and not units and re.search(r"\d\s*times\b", q.text, re.I):
+            units = {"次"}  # "serve SMEs 8000 times": a count of services, not of enterprises
         if units:
             subject.unit_group = next((g for g, members in UNIT_GROUPS.items() if units & members), subject.unit_group)
             subject.unit_strict = True
@@ -285,7 +287,7 @@ class AnswerBuilder:
             if subject.years or subject.intent else strict
         top = loose.full[0][0] if loose.full else 0.0
         valued = [f for score, f in loose.full if score >= top - 1.0
-                  and any(value == f.value and (not unit or unit == f.unit) for value, unit in quoted)]
+                  and any(value == f.value and _same_unit(unit, f.unit) for value, unit in quoted)]
         if valued:
             f = valued[0]
         elif strict.full or loose.full:
@@ -302,7 +304,7 @@ class AnswerBuilder:
             verdict = (f"**No** — the letter says {f.text} ({f.item}); {why}. " if q.english
                        else f"**不对**：信中写的是“{f.item}”（{why}）。")
             return replace(shown, answer=verdict + "\n\n" + shown.answer, kind="check")
-        value_ok = any(value == f.value and (not unit or unit == f.unit) for value, unit in quoted)
+        value_ok = any(value == f.value and _same_unit(unit, f.unit) for value, unit in quoted)
         # what the question asserts of the figure's time: a year, or plan versus result
         claimed = intent_of(q.text) if not q.years else ("result" if signed_year and max(q.years) < signed_year else "target")
         tense_ok = not claimed or f.status in (claimed, "unknown")
@@ -761,6 +763,11 @@ class AnswerBuilder:
 
 _BARE_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|percent)?")
 _CHECK_TAIL = re.compile(r"[，,]?\s*(?:我没记错吧|没记错吧|没错吧|对不对|对吧|是不是|是吗|是这样吗|吗|吧|呢|right|correct|isn't it|is that right)?[？?。!！\s]*$", re.I)
+
+
+def _same_unit(said: str, written: str) -> bool:
+    """个, 项 and 家 all count things in speech: "376个项目" checks the letter's 376项."""
+    return not said or said == written or (said in UNIT_GROUPS["count"] and written in UNIT_GROUPS["count"])
 
 
 def _quoted_number(text: str) -> tuple[float, str] | None:

@@ -55,3 +55,19 @@ def test_unqualified_figure_is_not_the_national_one(engine):
     # 162个重点实验室 (no level) in the 2017 sentence is not a count of national key labs
     a = engine.ask("2017年新组建了多少个国家级重点实验室？")
     assert "162个" not in a.answer.split("\n")[0] and not a.found
+
+
+def test_another_thing_of_the_same_kind_is_not_counted(engine):
+    # the sentence plans 20家省级重点实验室 and, in another clause, 辽宁省实验室 with no figure
+    a = engine.ask("辽宁省实验室计划组建几家？")
+    assert not a.found and "20家" not in a.answer
+
+
+def test_check_counts_in_any_counting_unit(engine):
+    a = engine.ask("“十二五”期间公益研究基金资助了376个项目，是吗？")
+    assert a.answer.startswith("**对**") and "376项" in a.answer
+
+
+def test_english_check_in_times_is_not_answered_with_enterprises(engine):
+    a = engine.ask("The letter says the shared instruments will serve SMEs 8000 times, right?")
+    assert "4000家以上" not in a.answer
