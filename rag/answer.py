@@ -420,6 +420,8 @@ class AnswerBuilder:
             return None  # "要准备什么材料": a passage that never says 材料 does not answer it
         if q.english and self.scorer.relevance(q, best[0][2] + best[0][1].title) < 0.75:
             return None  # a passage must carry most of what an English question names, not one word of it
+        if q.english and untranslated_words(q.text) and self.scorer.relevance(q, best[0][2] + best[0][1].title) < 0.8:
+            return None  # a word the letter has no term for ("population") asks for more than the bare bar
         citations, lines = [], []
         for i, (score, section, sent, start) in enumerate(best):
             if i and (score < best[0][0] * 0.8 or not self._coverage_ok(q, sent, section=section)):

@@ -71,3 +71,8 @@ def test_check_counts_in_any_counting_unit(engine):
 def test_english_check_in_times_is_not_answered_with_enterprises(engine):
     a = engine.ask("The letter says the shared instruments will serve SMEs 8000 times, right?")
     assert "4000家以上" not in a.answer
+
+
+def test_english_question_about_what_the_letter_has_no_word_for(engine):
+    a = engine.ask("What is the population of Liaoning province?")
+    assert not a.found
