@@ -161,7 +161,12 @@ class Engine:
         """"两个加起来呢？": a sum or difference of the figures the last answers gave."""
         letter = self.letter()
         q = analyze(plain, letter.source, letter.meta.signed.year if letter.meta.signed else None, ambient=letter.meta.signer)
-        return over_shown(self.builder, question, q, shown_figures(history, self.figures()))
+        extractive = self.builder  # computed, never phrased by a model: the extractive step under any wrapper
+        while not hasattr(extractive, "status_words") and (inner := getattr(extractive, "extractive", None) or getattr(extractive, "inner", None)):
+            extractive = inner
+        if not hasattr(extractive, "status_words"):
+            return None
+        return over_shown(extractive, question, q, shown_figures(history, self.figures()))
 
     def _ask_one(self, question: str, history: Sequence[Turn], force_followup: bool = False) -> Answer:
         resolved, ranked = self._retrieve(question, history, force_followup)
