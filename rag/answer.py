@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rag import compare, overview
-from rag.figures import FIGURE, reported_years, status_at, years_in
+from rag.figures import FIGURE, STATUS_EN, STATUS_ZH, reported_years, status_at, status_words, years_in
 from rag.match import Candidate, FigureMatcher, parent_title
 from rag.questions import (
     LEXICON,
@@ -38,8 +38,6 @@ from rag.types import Answer, Chunk, Citation, Figure, Letter, Section
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "信中未提及"  # the one "not found" phrase: prompts, extractive answers and tests use it
-_STATUS_ZH = {"target": "{year}年工作目标（计划）", "result": "已完成的结果（实绩）"}
-_STATUS_EN = {"target": "a {year} target (plan)", "result": "a reported result (already achieved)"}
 
 
 class AnswerBuilder:
@@ -90,7 +88,7 @@ class AnswerBuilder:
         letter = self.letters[answer.citations[0].doc]
         year = letter.meta.signed.year if letter.meta.signed else ""
         english = is_english(answer.question)
-        words = (_STATUS_EN if english else _STATUS_ZH)[status].format(year=year)
+        words = (STATUS_EN if english else STATUS_ZH)[status].format(year=year)
         if words.lower() not in answer.answer.lower():
             note = f"*(What the letter says here is {words}.)*" if english else f"*（信中此处所述为{words}。）*"
             answer = replace(answer, answer=f"{answer.answer}\n\n{note}")
@@ -225,9 +223,7 @@ class AnswerBuilder:
         return match.full[0][1] if match.full else None
 
     def status_words(self, f: Figure, english: bool) -> str:
-        letter = self.letters[f.doc]
-        year = letter.meta.signed.year if letter.meta.signed else ""
-        return (_STATUS_EN if english else _STATUS_ZH).get(f.status, "").format(year=year)
+        return status_words(f, self.letters[f.doc], english)
 
     def _closest_figure(self, question, resolved, q: Question, near: Candidate) -> Answer:
         """The letter has a figure of the thing asked about, but not with a qualifier the question
@@ -315,7 +311,7 @@ class AnswerBuilder:
         if not value_ok:
             wrong.append(f"the letter says {f.text}, not {said}" if q.english else f"信中写的是{f.text}，不是{said}")
         if not (tense_ok and year_ok):
-            status = (_STATUS_EN if q.english else _STATUS_ZH).get(f.status, "").format(year=signed_year or "")
+            status = (STATUS_EN if q.english else STATUS_ZH).get(f.status, "").format(year=signed_year or "")
             wrong.append(f"it is {status}" if q.english else f"这是{status}")
         if not wrong and q.english and (unrendered := _unrendered_modifiers(q.text)):
             # "Does Liaoning have 20 purple unicorn labs?": words the letter has no term for may name

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rag.figures import FIGURE, figures_of
+from rag.figures import FIGURE, figures_of, status_words
 from rag.followup import resolve_followup
 from rag.questions import UNIT_GROUPS, Question, counted_phrase, segmenter
 from rag.types import Answer, Citation, Figure, Turn
@@ -179,7 +179,7 @@ def _quote_line(builder: AnswerBuilder, f: Figure) -> tuple[str, Citation]:
 def _listing(builder: AnswerBuilder, question, resolved, q: Question, head: str, figures: list[Figure]) -> Answer:
     lines, cites = [head, ""], []
     for f in figures:
-        status = builder.status_words(f, q.english)
+        status = status_words(f, builder.letters[f.doc], q.english)
         lines.append(f"- **{f.text}**（{f.item}）" + (f"——{status}" if status else ""))
         quote, cite = _quote_line(builder, f)
         lines.append("  " + quote)
@@ -316,7 +316,6 @@ def _number(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
-
 # "两个加起来呢？", "两者差多少？", "Add them up": arithmetic on the figures the conversation has shown,
 # with nothing named of its own
 _OF_SHOWN = re.compile(r"^(?:那|那么)?(?:这|那)?(?:两个|两者|二者|俩|两项|两个数字?|它们|他们)?(?:的)?(?:数字|数)?(?:加起来|加在一起|相加|合计|之和|总和|一共|总共|共|"
@@ -325,10 +324,15 @@ _OF_SHOWN = re.compile(r"^(?:那|那么)?(?:这|那)?(?:两个|两者|二者|俩
                        r"|^(?:add them up|(?:and )?(?:together|combined|in total)|how many (?:together|combined|in total))$", re.I)
 
 
+def asks_of_shown(text: str) -> bool:
+    return bool(_OF_SHOWN.match(re.sub(r"[？?。!！\s]+$", "", text.strip())))
+
+
 def over_shown(builder: AnswerBuilder, question: str, q: Question, shown: list[Figure]) -> Answer | None:
-    """A sum or a difference of the last two figures the conversation answered with."""
+    """A sum or a difference of the last two figures the conversation answered with. Only the letters
+    are used of `builder`, so any answer step (with or without a model) computes it the same way."""
     text = re.sub(r"[？?。!！\s]+$", "", q.text.strip())
-    if len(shown) < 2 or not _OF_SHOWN.match(text):
+    if len(shown) < 2 or not asks_of_shown(text):
         return None
     a, b = shown[-2], shown[-1]
     resolved = f"{a.item}、{b.item}"

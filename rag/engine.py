@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.answer import AnswerBuilder
-from rag.compare import is_comparison_text, over_shown
+from rag.compare import asks_of_shown, is_comparison_text, over_shown
 from rag.figures import figures_of
 from rag.followup import item_of_previous_part, resolve_followup, split_compound, split_each, with_item_named
 from rag.index import IndexReport, LetterIndex, Progress, StoreError, check_data_dir, make_client, memory_client
@@ -159,14 +159,11 @@ class Engine:
 
     def _over_shown(self, question: str, plain: str, history: Sequence[Turn]) -> Answer | None:
         """"两个加起来呢？": a sum or difference of the figures the last answers gave."""
+        if not asks_of_shown(plain):
+            return None  # the cheap test first: most questions are not about the answers shown
         letter = self.letter()
         q = analyze(plain, letter.source, letter.meta.signed.year if letter.meta.signed else None, ambient=letter.meta.signer)
-        extractive = self.builder  # computed, never phrased by a model: the extractive step under any wrapper
-        while not hasattr(extractive, "status_words") and (inner := getattr(extractive, "extractive", None) or getattr(extractive, "inner", None)):
-            extractive = inner
-        if not hasattr(extractive, "status_words"):
-            return None
-        return over_shown(extractive, question, q, shown_figures(history, self.figures()))
+        return over_shown(self.builder, question, q, shown_figures(history, self.figures()))
 
     def _ask_one(self, question: str, history: Sequence[Turn], force_followup: bool = False) -> Answer:
         resolved, ranked = self._retrieve(question, history, force_followup)

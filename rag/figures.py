@@ -85,6 +85,17 @@ def section_status(section: Section, signed_year: int | None) -> Status:
     return "result" if results > targets else "target"
 
 
+# a figure's plan or result, in words
+STATUS_ZH = {"target": "{year}年工作目标（计划）", "result": "已完成的结果（实绩）"}
+STATUS_EN = {"target": "a {year} target (plan)", "result": "a reported result (already achieved)"}
+
+
+def status_words(f: Figure, letter: Letter, english: bool) -> str:
+    """"2018年工作目标（计划）" / "a reported result (already achieved)"; "" when the letter does not say."""
+    year = letter.meta.signed.year if letter.meta.signed else ""
+    return (STATUS_EN if english else STATUS_ZH).get(f.status, "").format(year=year)
+
+
 def _signed_year(letter: Letter) -> int | None:
     return letter.meta.signed.year if letter.meta.signed else None
 

@@ -131,10 +131,10 @@ class FigureMatcher:
                 if any(self.is_specific(p) and p not in broad and not self._words_in(p, f.sentence) for p in q.anchors):
                     continue
                 if any(p not in local and self.names_a_figure(p) for p in thing_anchors if counted.endswith(p)):
-                    continue
+                    continue  # the thing asked about, as the letter names it, is not what this figure counts
                 if any(len(p) >= 5 and p in normalize(f.sentence) and p not in local and normalize(f.item).endswith(p[-3:])
                        for p in q.anchors) and not any(a in local for a in q.anchors):
-                    continue  # another thing of the same kind, named in another clause (探索组建辽宁省实验室, not 省级重点实验室)  # the thing asked about, as the letter names it, is not what this figure counts
+                    continue  # another thing of the same kind, named in another clause (探索组建辽宁省实验室, not 省级重点实验室)
                 own = normalize(segment)
                 thing = max((len(p) for p in thing_anchors if p in own), default=0)
                 named = sum(len(p) for p in q.anchors if p in own)
