@@ -207,7 +207,8 @@ class AnswerBuilder:
     def _figure_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         match = self.matcher.match(q, evidence, retrieval)
         if match.full:
-            return self._render_figure(question, resolved, q, match.full[0][1])
+            shown = self._render_figure(question, resolved, q, match.full[0][1])
+            return self._with_narrower(shown, q, match.also)
         if match.near:
             return self._closest_figure(question, resolved, q, match.near[0])
         return None
@@ -248,6 +249,21 @@ class AnswerBuilder:
             head = f"**{f.text}**（{what}）" + (f"——这是{status_line}。" if status_line else "。")
         text = f"{head}\n\n> {f.sentence} {cite.marker()}"
         return Answer(question, text, True, (cite,), "figure", f.status, resolved)
+
+    def _with_narrower(self, shown: Answer, q: Question, narrower: list[Figure]) -> Answer:
+        """The same thing counted within a narrower field, shown after the general count so that
+        neither is taken for the other."""
+        if not narrower:
+            return shown
+        lines, cites = [shown.answer], list(shown.citations)
+        for f in narrower:
+            section = self.letters[f.doc].section(f.section)
+            cite = Citation(f.doc, f.section, section.label, f.sentence)
+            lead = (f"The letter also counts it within a narrower field: **{f.text}** — {f.item}." if q.english
+                    else f"信中另有范围更窄的同类数字：**{f.text}**（{f.item}）。")
+            lines.append(f"{lead}\n\n> {f.sentence} {cite.marker()}")
+            cites.append(cite)
+        return replace(shown, answer="\n\n".join(lines), citations=tuple(cites))
 
     def _verify_answer(self, question, resolved, q: Question, evidence, retrieval) -> Answer | None:
         """A check ("是37个吗？", "…200家，对吧？"): find the subject first, as if the question asked for

@@ -168,10 +168,39 @@ class FigureMatcher:
         if not full and not near and counted:
             full = self._in_names(q, counted, evidence, rank_of)
         best_thing = full[0].thing if full else 0
+        full = [c for c in full if c.thing >= best_thing]
+        also: list[Figure] = []
+        if len(full) > 1 and counted and self._narrowed(full[0].figure, counted, q.text):
+            # The letter counts this thing twice, once narrowed to a field the question does not name
+            # (重大关键技术: 全年60项, and 制约…现代农业发展的 10项以上): the general count answers,
+            # and the narrow one is shown beside it.
+            general = next((c for c in full[1:] if not self._narrowed(c.figure, counted, q.text)), None)
+            if general:
+                also = [full[0].figure]
+                full = [general] + [c for c in full if c is not general]
         return Match(
-            full=[(c.score, c.figure) for c in full if c.thing >= best_thing],
+            full=[(c.score, c.figure) for c in full],
             near=[c for c in near if c.thing or (counted and c.score >= 3)],
+            also=also,
         )
+
+    def _narrowed(self, f: Figure, counted: str, question: str) -> bool:
+        """The figure's piece narrows the thing with a 的-phrase (突破制约我省现代农业发展的重大关键技术)
+        of which the question states no word. The piece's opening word is its verb (突破, 新增), not part
+        of what narrows."""
+        item = normalize(f.item)
+        at = item.find(counted)
+        if at < 0:
+            return False
+        before = item[:at]
+        de = before.rfind("的")
+        if de < 0 or at - de > 5:
+            return False
+        words = [w for w in content_words(before[:de], self.cache_dir) if len(w) >= 2]
+        if words and before.startswith(words[0]):
+            words = words[1:]
+        asked = normalize(question).replace(counted, "")
+        return bool(words) and not any(_shares_word(w, asked) for w in words)
 
     def _in_names(self, q: Question, counted: str, evidence: list[Chunk], rank_of) -> list[Candidate]:
         """"沈阳那个人才政策是多少条": the number of a name (“人才政策24条”) answers only a question
@@ -261,6 +290,7 @@ def _outnamed(c: Candidate, pool: list[Candidate]) -> bool:
 class Match:
     full: list[tuple[float, Figure]]
     near: list[Candidate] = field(default_factory=list)
+    also: list[Figure] = field(default_factory=list)  # the same thing counted in a narrower field
 
 
 def _shares_word(a: str, b: str) -> bool:
