@@ -117,7 +117,8 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
             old = next((m.group(0) for m in _LEVEL.finditer(head)), "")
             return base.replace(head, head.replace(old, modifier, 1) if old else modifier + head, 1)
         if head and head in base:
-            return base.replace(head, fragment, 1)
+            # another thing: its counting word is its own (名 of 人才 is not 个 of 人才团队)
+            return re.sub(r"(多少)[个家项名次条所]", r"\1", base.replace(head, fragment, 1), count=1)
         return fragment + "，" + base
     # "国家级的现在有几个？": a new qualifier of the same thing, asked anew (省级工程技术研究中心 → 国家级…)
     own = counted_phrase(fragment)

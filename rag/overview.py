@@ -346,7 +346,8 @@ def _section_overview(question: str, resolved: str, letter: Letter, section: Sec
 
 def _topic_overview(question: str, resolved: str, letter: Letter, terms: tuple[str, ...], q: Question,
                     scorer: Scorer, max_sections: int = 6) -> Answer | None:
-    """Every section that speaks of the topic, with the sentences that do, in the letter's order."""
+    """Every section that speaks of the topic, with the sentences that do: those headed by it first,
+    then in the letter's order."""
     # words most of the letter uses (科技, 建设) do not say what a section is about
     leaves = [s for s in letter.sections if s.id != "0" and not (s.depth == 0 and _children(letter, s.id))]
     specific = [t for t in terms if sum(t in s.text for s in leaves) <= 0.4 * len(leaves)]
@@ -359,8 +360,9 @@ def _topic_overview(question: str, resolved: str, letter: Letter, terms: tuple[s
             continue  # headings are covered by their items; section 0 is the frame of the letter
         sentences = [s.text[a:b] for a, b in sentence_spans(s.text)]
         found = [(sent, sum(weights[t] for t, alts in forms.items() if any(a in sent for a in alts))) for sent in sentences]
-        body = found[1:] if s.title and s.title in found[0][0][:len(s.title) + 4] else found  # the heading aside
-        if any(w > 0 for _, w in found[:1]):
+        headed = bool(s.title) and s.title in found[0][0][:len(s.title) + 4]
+        body = found[1:] if headed else found  # the heading aside
+        if headed and any(w > 0 for _, w in found[:1]):
             # the section is about the topic (it is in its heading): all of it, before the rest
             hits.append((2 * max(w for _, w in found), s, [sent for sent, _ in body]))
         elif any(w > 0 for _, w in body):

@@ -29,6 +29,30 @@ _UNIT_OF_WORD = {"个": "count", "家": "count", "项": "count", "所": "count",
                  "万元": "money", "亿元": "money", "元": "money", "钱": "money", "万": "money", "亿": "money"}
 # 几 asks only when it is not part of a time span (那几年, 近几年, 这几天).
 _ASK_UNIT = re.compile(r"(?:多少|(?<![那这近前好哪])几(?![年天月乎类种方面]))(人次|万元|亿元|个|家|项|名|位|次|所|件|条|人|元|钱|万|亿)?")
+
+
+@dataclass(frozen=True)
+class AskWord:
+    start: int
+    end: int  # after the counting word, or after 多少 when it has none
+    unit: str
+
+
+@lru_cache(maxsize=4096)
+def ask_word(text: str) -> AskWord | None:
+    """多少 or 几 and its counting word. A character that opens a word of its own is not one:
+    多少人才团队 counts teams (人才), 多少项目 counts projects (项目), 多少人次 counts attendances."""
+    m = _ASK_UNIT.search(text)
+    if not m:
+        return None
+    unit = m.group(1) or ""
+    if unit and unit not in ("人次", "万元", "亿元"):
+        first = next((w.word for w in segmenter().cut(text[m.start(1):m.start(1) + 8])), "")
+        if first != unit and first.startswith(unit) and first not in _UNIT_OF_WORD:
+            return AskWord(m.start(), m.start(1), "")
+    return AskWord(m.start(), m.end(), unit)
+
+
 _MONEY_WORDS = re.compile(r"资金|经费|贷款|投资|钱|拨款|预算|补贴|金额|多少万|多少亿|\bhow much money\b|\blending\b|\bloans?\b|\bfund size\b|\binvestments?\b|\bbudget\b|\bcosts?\b")
 _PERCENT_WORDS = re.compile(r"百分之|百分比|增长多少|涨多少|增幅|比例|比重|增速|增长率|\bgrowth\b|\bgrow\b|\bpercent|\brate\b")
 _PEOPLE_WORDS = re.compile(r"多少人|几人|人数|名额|人才|人员|技术员|how many people|how many persons")
@@ -152,17 +176,18 @@ def counted_phrase(question: str) -> str:
     if m := _CLARIFIED.search(question):
         return m[1].strip(" -—，,")
     q = _NEGATED_ASIDE.sub("", question)
-    m = _ASK_UNIT.search(q) or _NOUN_ASK.search(q)  # 多少个… or …的次数目标
+    m = ask_word(q) or _NOUN_ASK.search(q)  # 多少个… or …的次数目标
     if not m:
         return ""
-    after = re.split(r"[，,。？?！!、；;\s（(]", q[m.end():], maxsplit=1)[0]
+    end, start = (m.end, m.start) if isinstance(m, AskWord) else (m.end(), m.start())
+    after = re.split(r"[，,。？?！!、；;\s（(]", q[end:], maxsplit=1)[0]
     after = re.sub(r"^(?:的)", "", after)
     after = re.sub(r"(?:呢|吗|啊|呀|了|的|钱|出来|是|有|可以|能)+$", "", after)
     # what follows 多少项 is the thing counted, unless it is a verb phrase (多少项能留在省内转化)
     if (len(re.findall(r"[\u4e00-\u9fff]", after)) >= 2 and after not in stopwords()
             and not re.match(r"能|会|要|可以|可|将|被|得以", after)):
         return after
-    before = re.split(r"[，,。？?！!；;：:\s]", q[: m.start()])[-1]
+    before = re.split(r"[，,。？?！!；;：:\s]", q[:start])[-1]
     before = re.sub(r"(?:现在|目前|今年|去年|明年|已经|一共|总共|共|要|将|计划|打算|准备|目标是|能|会|可以|达到|新增|增长|涨|"
                     r"实现|做到|搞到|弄到|完成|发展到|增加到|提高到|扩大到|达|定了|定的|定|给的|有|是|为|了|的|都)+$", "", before)
     # "…的数量/目标/名额" name the kind of answer, not the thing counted
@@ -234,9 +259,9 @@ def unit_group_of(question: str) -> str | None:
     q = question.lower()
     if _PERCENT_WORDS.search(q):
         return "percent"
-    m = _ASK_UNIT.search(q)
-    if m and m.group(1):
-        return _UNIT_OF_WORD[m.group(1)]
+    m = ask_word(q)
+    if m and m.unit:
+        return _UNIT_OF_WORD[m.unit]
     if _MONEY_WORDS.search(q):
         return "money"
     if _PEOPLE_WORDS.search(q):
@@ -372,7 +397,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         english=english,
         kind=kind,
         unit_group=unit_group,
-        unit_strict=unit_group in {"money", "percent"} or bool((m := _ASK_UNIT.search(core)) and m.group(1))
+        unit_strict=unit_group in {"money", "percent"} or bool((m := ask_word(core)) and m.unit)
         or bool(re.search(r"how many (?:people|persons)", core, re.I)),
         years=years,
         intent=intent,
@@ -488,10 +513,10 @@ def _content_words(phrase: str, cache_dir: Path | None = None) -> tuple[str, ...
 
 def _last_term_before_ask(question: str, terms: list[str], cache_dir: Path | None = None) -> str:
     """The last noun before 多少: in 财政一共拿出了多少钱 the money is the 财政's."""
-    m = _ASK_UNIT.search(question)
+    m = ask_word(question)
     if not m:
         return ""
-    before = question[: m.start()]
+    before = question[: m.start]
     nouns = {w.word for w in segmenter(cache_dir).cut(before) if w.flag[:1] in {"n", "j"} or w.flag == "vn"}
     placed = [(before.rfind(t), t) for t in terms if len(t) >= 2 and t in before and t in nouns]
     return max(placed)[1] if placed else ""

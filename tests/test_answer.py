@@ -60,7 +60,7 @@ def test_followup_is_resolved_against_the_previous_question(engine):
     first = engine.ask("2017年新批准组建了多少个省级工程技术研究中心？")
     assert "**61个**" in first.answer
     second = engine.ask("那重点实验室呢？", [Turn(first.question, first)])
-    assert second.resolved_question == "2017年新批准组建了多少个重点实验室？"
+    assert second.resolved_question == "2017年新批准组建了多少重点实验室？"  # its own counting word, unknown yet
     assert "**36个**" in second.answer and second.citations[0].section == "0.2"
 
 
@@ -335,3 +335,31 @@ def test_a_preamble_that_says_nothing_of_the_letter_is_not_the_question(engine):
 def test_places_are_read_with_the_words_of_their_section(engine):
     a = engine.ask("对外科技合作里点名了哪些国家？")  # 点名 is how it asks; 对外 is the section's heading
     assert a.answer.startswith("**德国、韩国、芬兰、俄罗斯、白俄罗斯、乌克兰**")
+
+
+def test_a_thing_counted_twice_leads_with_the_general_count(engine):
+    # 重大关键技术: 全年攻克60项 (§2.1) for the province, 10项以上 only for agriculture (§2.5)
+    a = engine.ask("今年计划突破多少项重大关键技术？")
+    assert a.answer.startswith("**60项**") and [c.section for c in a.citations] == ["2.1", "2.5"]
+    assert "范围更窄" in a.answer and "10项以上" in a.answer
+    # the field named: the narrow count is the answer, and nothing is added beside it
+    a = engine.ask("农业方面要突破多少项关键技术？")
+    assert a.answer.startswith("**10项以上**") and [c.section for c in a.citations] == ["2.5"]
+
+
+def test_a_counting_word_that_opens_a_noun_is_part_of_the_noun(engine):
+    from rag.questions import ask_word, counted_phrase
+
+    assert ask_word("要培养多少人才团队").unit == "" and counted_phrase("要培养多少人才团队") == "人才团队"
+    assert ask_word("资助了多少项目").unit == ""
+    assert ask_word("培养多少人次").unit == "人次" and ask_word("有多少家企业").unit == "家"
+    a = engine.ask("2018年要引进多少人才团队？")
+    assert a.answer.startswith("**50个**")
+
+
+def test_a_new_thing_in_a_follow_up_takes_its_own_counting_word(engine):
+    history = []
+    for q in ("2018年要重点培养多少名战略科技人才？", "那人才团队呢？"):
+        a = engine.ask(q, history)
+        history.append(Turn(q, a))
+    assert "多少名" not in a.resolved_question and a.answer.startswith("**50个**")

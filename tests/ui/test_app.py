@@ -416,7 +416,7 @@ def test_the_share_link_of_a_follow_up_asks_it_as_understood(app):
     assert links[0].startswith("http") and "?q=" in links[0]
     from urllib.parse import parse_qs, urlsplit
 
-    assert parse_qs(urlsplit(links[0]).query)["q"] == ["2017年新批准组建了多少个重点实验室？"]
+    assert parse_qs(urlsplit(links[0]).query)["q"] == ["2017年新批准组建了多少重点实验室？"]
 
 
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "<script>", "x" * 5000], ids=["path", "markup", "huge"])
