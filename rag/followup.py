@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from rag import overview
+from rag.figures import FIGURE
 from rag.questions import ANSWER_TYPE_WORDS, QUESTION_WORD, counted_phrase, letter_phrases, segmenter
 from rag.types import Turn
 
@@ -35,6 +36,8 @@ def is_followup(question: str, letter_text: str = "") -> bool:
     if overview.cues()["letter"].search(q) or overview.cues()["part"].search(q):
         return False  # "这封信主要讲了什么", "第四部分讲了哪些措施" name what they ask about
     bare = _TAIL.sub("", q)
+    if FIGURE.search(bare) and _ASKS.search(bare):
+        return False  # "哪些指标是120家": the figure it quotes is what it asks about
     if letter_text and any(len(p) >= 4 for p in letter_phrases(bare, letter_text)):
         return False  # it names a thing of the letter in the letter's words (众创空间要备案多少家)
     return len(bare) <= 10 and not _TIME.search(bare) and not re.search(r"[A-Za-z]", bare) and not _named(bare)
@@ -192,6 +195,9 @@ def split_compound(question: str) -> list[str]:
     pieces = [p for p in re.split(r"[？?；;。！!]", question) if p.strip()]
     clauses: list[str] = []
     for piece in pieces:
+        if clauses and _DISTRIBUTIVE.match(piece) and not _has_noun(piece):
+            clauses[-1] += "，" + piece.strip()  # "…几项是增长15%的？分别是什么？" asks of the same items
+            continue
         parts = re.split(r"([，,、])", piece)  # separators kept, to put back what is not split
         current = parts[0]
         for sep, part in zip(parts[1::2], parts[2::2]):

@@ -83,6 +83,8 @@ class FigureMatcher:
         modifiers, _, counted = q.counted.rpartition("的")
         if len(re.findall(r"[\u4e00-\u9fff]", counted)) < 2:
             modifiers, counted = "", q.counted
+        if q.unit_group == "money" and not q.english:
+            counted = _as_money(counted)
         # word by word, so that bigrams across 跟/的/有关 do not count against the phrase
         counted_words = " ".join(content_words(counted, self.cache_dir)) if counted else ""
         # only the modifiers the letter has words for can be checked (批下来, 合格 cannot)
@@ -291,6 +293,22 @@ class Match:
     full: list[tuple[float, Figure]]
     near: list[Candidate] = field(default_factory=list)
     also: list[Figure] = field(default_factory=list)  # the same thing counted in a narrower field
+
+
+# what people call money (经费, 钱, 费用) is what the letter counts in 元 as 资金
+_MONEY_NOUN = re.compile(r"(?:经费|费用|款项|拨款|钱|资金)$")
+_LETTER_MONEY = ("资金", "贷款", "投资", "资本")
+
+
+def _as_money(counted: str) -> str:
+    """The money a question asks about, in the letter's word: 财政经费 → 财政资金; 自然科学基金计划
+    (…花了多少钱) names whose money it is, which the sentence names, so the thing counted is 资金."""
+    if _MONEY_NOUN.search(counted):
+        return _MONEY_NOUN.sub("资金", counted)
+    if any(word in counted for word in _LETTER_MONEY):
+        return counted
+    # 能贷多少钱 asks for 贷款, 投了多少 for 投资
+    return next((word for word in _LETTER_MONEY[1:] if word[0] in counted), "资金")
 
 
 def _shares_word(a: str, b: str) -> bool:

@@ -111,7 +111,7 @@ _COURTESY = re.compile(
 )
 
 # Nouns that name the kind of answer wanted rather than a thing of the letter.
-ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 额度 数额 部门 单位 机构 时间 日期 年份 数字 比例 增速 预期 情况 意思 内容 方面 领域 名单 全称 名称 名字 简称 标题 题目 文件 地方 地点".split())
+ANSWER_TYPE_WORDS = frozenset("次数 数量 数目 总数 名额 人数 金额 额度 数额 部门 单位 机构 时间 日期 年份 数字 比例 增速 预期 情况 意思 内容 方面 领域 名单 全称 名称 名字 简称 标题 题目 文件 地方 地点 类型 种类 类别".split())
 
 
 # Acronyms of office life that say how the answer will be used, not what it is about.

@@ -363,3 +363,28 @@ def test_a_new_thing_in_a_follow_up_takes_its_own_counting_word(engine):
         a = engine.ask(q, history)
         history.append(Turn(q, a))
     assert "多少名" not in a.resolved_question and a.answer.startswith("**50个**")
+
+
+def test_money_is_asked_for_in_everyday_words(engine):
+    # the letter writes 财政资金; people say 经费, 钱
+    for q in ("2017年自然科学基金计划安排了多少经费？", "2017年自然科学基金计划安排了多少财政经费？"):
+        assert engine.ask(q).answer.startswith("**2922万元**"), q
+    assert engine.ask("科技金融这块能贷多少钱？").answer.startswith("**3亿元以上**")
+
+
+def test_how_many_of_the_figures_have_a_value_lists_them(engine):
+    a = engine.ask("2018年的目标里，几项是增长15%的？分别是什么？")
+    assert a.kind == "compare" and "有2项" in a.answer
+    assert {c.section for c in a.citations} == {"2.1", "4.1"}
+
+
+def test_a_question_quoting_a_figure_stands_alone_after_another(engine):
+    first = engine.ask("几项目标是增长15%的？")
+    second = engine.ask("哪些指标是120家？", [Turn(first.question, first)])
+    assert second.resolved_question == "哪些指标是120家？"
+    assert {c.section for c in second.citations} == {"1.1", "5.3"}
+
+
+def test_kinds_of_a_thing_are_the_items_of_its_breakdown(engine):
+    a = engine.ask("198个平台分为哪些类型，各多少个？")
+    assert a.found and "产业共性技术创新平台13个" in a.answer and "产业技术创新综合服务平台18个" in a.answer
