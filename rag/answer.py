@@ -128,6 +128,8 @@ class AnswerBuilder:
                 and (signed_year and q.years and max(q.years) >= signed_year or not q.years and _LATER.search(q.text))):
             # A letter cannot report how its own year, or a later one, turned out: only what it planned.
             return self._not_found(question, resolved, q, closest, "outcome after the letter's date")
+        if q.kind == "verify" and compare.is_comparison_text(q.text) and not is_yes_no(q.text, q.english):
+            q = replace(q, kind="passage")  # "A的1510项和B的999项，哪个多" asks which, not whether
         handler = {
             "figure": self._figure_answer,
             "verify": self._verify_answer,
@@ -213,15 +215,17 @@ class AnswerBuilder:
             return self._closest_figure(question, resolved, q, match.near[0])
         return None
 
-    def figure_for(self, text: str, q: Question, retrieval: Retrieval) -> Figure | None:
-        """The figure a sub-question asks for (one side of a comparison), or None."""
+    def figure_for(self, text: str, q: Question, retrieval: Retrieval, values: Sequence[float] = ()) -> Figure | None:
+        """The figure a sub-question asks for (one side of a comparison), or None; of those that fit,
+        the one with a value the side names (the 376 projects), if any."""
         letter = next(iter(self.letters.values()))
         signed = letter.meta.signed.year if letter.meta.signed else None
         sub = analyze(text, letter.source, signed, self.cache_dir, ambient=letter.meta.signer)
         sub.kind = "figure"
         ranked = self.retrieve(text, dense=False) if self.retrieve else retrieval
         match = self.matcher.match(sub, self._evidence(ranked), ranked)
-        return match.full[0][1] if match.full else None
+        named = [f for _, f in match.full if f.value in values]
+        return named[0] if named else match.full[0][1] if match.full else None
 
     def status_words(self, f: Figure, english: bool) -> str:
         return status_words(f, self.letters[f.doc], english)

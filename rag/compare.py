@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rag.figures import FIGURE, figures_of, status_words
-from rag.followup import resolve_followup
+from rag.followup import TIME_WORD, resolve_followup
 from rag.questions import UNIT_GROUPS, Question, counted_phrase, segmenter
 from rag.types import Answer, Citation, Figure, Turn
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 _COMPARE = re.compile(
     r"哪(?:个|类|一个|一类|项|一项)?(?:更|比较)?(?:多|少|大|小|高|低)|哪(?:个|类|一个|项)[^，,？?]{0,8}?(?:更|比较)(?:多|少|大|小|高|低)|多还是少|大还是小|高还是低|(?:多|少)了?几个|相差|差(?:了)?多少|差距"
     r"|比.{1,30}?(?:多|少|高|低|大|小)(?:吗|呢|多少|几)?|相比|对比|比较|一样(?:吗|的吗|多)?|相同|相等|\bsame\b|\bequal\b"
-    r"|\b(?:more|fewer|less|larger|bigger|higher|lower|greater|smaller)\b.{0,40}\b(?:than|or)\b|\bcompare|\bwhich is (?:larger|bigger|higher|more)",
+    r"|\b(?:more|fewer|less|larger|bigger|higher|lower|greater|smaller)\b.{0,80}?\b(?:than|or)\b|\bcompare|\bwhich is (?:larger|bigger|higher|more)",
     re.I,
 )
 _CONNECTOR = re.compile(r"和|与|跟|同|还是|相比|对比|比|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|compared (?:with|to)", re.I)
@@ -254,16 +254,22 @@ def _by_qualifier(builder: AnswerBuilder, question, resolved, q: Question, quali
 def _subjects(text: str) -> tuple[str, str] | None:
     """The two things compared: "2017年新批的工程技术研究中心和工程研究中心，哪个更多" → both halves;
     "A比B多还是少" → A, B."""
+    if m := _MORE_X_OR_Y.search(text):
+        # "Are there more A or B …?": the comparative word stands between the question and A
+        left, right = m[1].strip(" ,"), re.sub(r"[?？.!]+$", "", m[2]).strip(" ,")
+        return (left, right) if left and right else None
     core = _THAN.sub(lambda m: "比" + m[1], text)  # "比2017年新批的多还是少" → "比2017年新批的"
     core = _COMPARE.sub("", core)
     core = re.sub(r"[，,]?\s*(?:哪(?:个|类|一个|项)?|which(?: one)?|多几个|多少)?\s*[？?。！!]*$", "", core.strip(), flags=re.I)
     m = _CONNECTOR.search(core)
     if not m:
         return None
-    left, right = core[: m.start()].strip(" ，,的"), core[m.end():].strip(" ，,的")
+    left, right = core[: m.start()].strip(" ，,的:："), core[m.end():].strip(" ，,的:：")
     return (left, right) if left and right else None
 
 
+_MORE_X_OR_Y = re.compile(r"^(?:are|were|is|was|did|does|do|has|have|had)\b.{0,20}?\b(?:more|fewer|less)\s+(.{3,80}?)\s+(?:or|than)\s+(.+)$",
+                          re.I)
 _THAN = re.compile(r"比(.{1,30}?)(?:更)?(?:多|少|高|低|大|小)(?:了)?(?:还是(?:多|少|高|低|大|小))?(?:吗|呢|多少|几个?)?")
 
 
@@ -274,6 +280,11 @@ def _second_question(first: str, right: str, english: bool) -> str:
     # a thing is named by three or more characters of nouns (工程研究中心); 实际新批 names none
     nouns = [w.word for w in segmenter().cut(re.sub(r"(?:19|20)\d{2}年?", "", right))
              if w.flag[:1] in {"n", "j"} or w.flag == "vn"]
+    if not english and TIME_WORD.search(right) and sum(map(len, nouns)) >= 3:
+        return right + "有多少"  # "十二五期间资助的项目" has its own time: nothing is borrowed
+    if english and len(re.findall(r"[A-Za-z]{3,}", right)) >= 3:
+        # "the projects funded during the 12th Five-Year Plan" names its own thing and time
+        return "How many " + re.sub(r"^(?:the\s+)?(?:number|amount|count)\s+of\s+|^the\s+", "", right, flags=re.I) + "?"
     if english or sum(map(len, nouns)) >= 3:
         base = Answer(first, "", True, resolved_question=first)
         return resolve_followup(right, [Turn(first, base)], force=True)
@@ -281,20 +292,55 @@ def _second_question(first: str, right: str, english: bool) -> str:
     return f"{right}的{thing}有多少"
 
 
+# a number a side of a comparison gives, not a year or an ordinal (12th)
+_SIDE_VALUE = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}(?!\d))\d+(?:\.\d+)?(?![\d.]|\s*(?:年|th\b|st\b|nd\b|rd\b))")
+
+
+def _without_values(side: str) -> str:
+    """The side asked without the figure it names: 2017年立项的1510项有多少 → 2017年立项的有多少项."""
+    m = _VALUE_WITH_UNIT.search(side)
+    if not m:
+        return _SIDE_VALUE.sub("", side)
+    bare = side[: m.start()] + side[m.end():]
+    return re.sub(r"多少(?![个家项名次条所人万亿元%])", "多少" + m[2], bare, count=1)
+
+
+_VALUE_WITH_UNIT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(人次|万元|亿元|个|家|项|名|次|条|所|人|元|%)")
+
+
 def _pair(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Retrieval) -> Answer | None:
     halves = _subjects(q.text)
     if not halves:
         return None
     left, right = halves
-    first = left if re.search(r"多少|几|how many|how much", left, re.I) else left + ("有多少" if not q.english else " how many")
+    if re.search(r"多少|几|how many|how much", left, re.I):
+        first = left
+    elif q.english:
+        first = "How many " + re.sub(r"^(?:the\s+)?(?:number|amount|count)\s+of\s+|^the\s+", "", left, flags=re.I) + "?"
+    else:
+        first = left + "有多少"
     second = _second_question(first, right, q.english)
-    sides = []
+    if q.english:
+        # a year said once is said of both sides ("more A or B newly approved in 2017?")
+        years = re.findall(r"\b(?:19|20)\d{2}\b", q.text)
+        first, second = (s if not years or re.search(r"\b(?:19|20)\d{2}\b|five[- ]year", s, re.I)
+                         else s.rstrip("?") + f" in {years[0]}?" for s in (first, second))
+    sides, corrections = [], []
     for sub in (first, second):
-        f = builder.figure_for(sub, q, retrieval)
+        # a side may name its figure (the 376 projects): found without it, it must have that value
+        quoted = [float(m[0]) for m in _SIDE_VALUE.finditer(sub)]
+        f = builder.figure_for(_without_values(sub) if quoted else sub, q, retrieval, quoted)
         if f is None:
             return None
         sides.append(Side(sub, f))
-    return _pair_answer(builder, question, resolved, q, sides[0].figure, sides[1].figure)
+        if quoted and f.value not in quoted:
+            said = "、".join(_number(v) for v in quoted)
+            corrections.append(f"Note: the letter gives {f.text} here, not {said}." if q.english
+                               else f"注意：信中此处为{f.text}，不是{said}。")
+    answer = _pair_answer(builder, question, resolved, q, sides[0].figure, sides[1].figure)
+    if answer and corrections:
+        answer = replace(answer, answer="\n\n".join(corrections) + "\n\n" + answer.answer)
+    return answer
 
 
 def _pair_answer(builder: AnswerBuilder, question, resolved, q: Question, a: Figure, b: Figure) -> Answer | None:

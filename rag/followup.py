@@ -16,7 +16,7 @@ _EN_SUBJECT = re.compile(r"\b(?:how many|how much|number of|amount of|(?:target|
                          r"(?=\s+(?:will|would|is|are|was|were|did|does|do|has|have|had|can|should|in|by|for|to|during|that|\?)\b|[?.]|$)",
                          re.I)
 _TAIL = re.compile(r"[呢吗啊呀]?[？?。.!！\s]*$")
-_TIME = re.compile(r"(?:19|20)\d{2}年?|今年|去年|明年|前年|全年")
+TIME_WORD = re.compile(r"(?:19|20)\d{2}年?|今年|去年|明年|前年|全年|“?十[一二三四五]五”?(?:期间|时期)?")
 
 
 def is_followup(question: str, letter_text: str = "") -> bool:
@@ -40,7 +40,7 @@ def is_followup(question: str, letter_text: str = "") -> bool:
         return False  # "哪些指标是120家": the figure it quotes is what it asks about
     if letter_text and any(len(p) >= 4 for p in letter_phrases(bare, letter_text)):
         return False  # it names a thing of the letter in the letter's words (众创空间要备案多少家)
-    return len(bare) <= 10 and not _TIME.search(bare) and not re.search(r"[A-Za-z]", bare) and not _named(bare)
+    return len(bare) <= 10 and not TIME_WORD.search(bare) and not re.search(r"[A-Za-z]", bare) and not _named(bare)
 
 
 # a figure a person puts forward to be checked, with nothing else named: 是30个吗 / 我记得是80家，对吗
@@ -108,7 +108,7 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
     # "这个是计划还是已经完成的？": a question about the previous answer itself is the previous question
     if _ABOUT_LAST.match(fragment) and not _has_noun(_TENSE_WORDS.sub("", _ABOUT_LAST.sub("", fragment))):
         return base
-    if _TIME.fullmatch(fragment.removesuffix("的")):  # 去年呢？ 去年的呢？
+    if TIME_WORD.fullmatch(fragment.removesuffix("的")):  # 去年呢？ 去年的呢？
         return _with_time(base, fragment.removesuffix("的"))
     if not QUESTION_WORD.search(fragment):
         # A bare noun phrase: ask the previous question about it instead.
@@ -143,8 +143,8 @@ def resolve_followup(question: str, history: Sequence[Turn], force: bool = False
         if subject and subject not in fragment and subject not in topic:
             topic += subject
         return f"{fragment}（{topic}）" if topic else fragment
-    if not _TIME.search(fragment):
-        times = _TIME.findall(base)
+    if not TIME_WORD.search(fragment):
+        times = TIME_WORD.findall(base)
         if times:
             fragment = times[0] + fragment
     return fragment
@@ -170,7 +170,7 @@ _MODAL = re.compile(r"计划|打算|准备|将要|要|将")
 
 def _with_time(base: str, time: str) -> str:
     """去年呢？ after a question about this year's plan: the same question, asked of last year."""
-    asked = _TIME.sub("", base, count=1) if _TIME.search(base) else base
+    asked = TIME_WORD.sub("", base, count=1) if TIME_WORD.search(base) else base
     if time in ("去年", "前年") or re.match(r"(?:19|20)\d{2}", time):
         asked = _MODAL.sub("", asked)  # a past year has no plans left, only results
     return time + asked

@@ -59,6 +59,7 @@ _PEOPLE_WORDS = re.compile(r"多少人|几人|人数|名额|人才|人员|技术
 _TIMES_WORDS = re.compile(r"次数|几次|多少次|how many times")
 _TARGET_INTENT = re.compile(r"今年|计划|打算|准备|目标|将要|预计|力争|指标|要|将|\bwill\b|should|plan|target|expected|goal|aim|supposed|going to")
 _RESULT_INTENT = re.compile(r"去年|近几年|近年|这几年|以来|期间|已经|已|现在|目前|截至|截止|至今|共有|一共|总共|实际|完成了|\bwere\b|\bwas\b|\bdid\b|so far|already|currently|to date")
+_PERIOD_NAME = re.compile(r"five[- ]year plan|[一二三四五六七八九十]+五(?:计划|规划)")
 _RELATIVE_YEAR = {"今年": 0, "去年": -1, "前年": -2, "明年": 1, "this year": 0, "last year": -1, "next year": 1}
 # Asides that exclude something ("（不是工程技术研究中心）", "农业那块不算，", "除了农业，") are not what is asked.
 _NEGATED_ASIDE = re.compile(
@@ -272,7 +273,7 @@ def unit_group_of(question: str) -> str | None:
 
 
 def intent_of(question: str) -> str | None:
-    q = question.lower()
+    q = _PERIOD_NAME.sub(" ", question.lower())  # the 12th Five-Year Plan names a period, not a plan
     target, result = bool(_TARGET_INTENT.search(q)), bool(_RESULT_INTENT.search(q))
     if target and result:
         return None  # "是计划还是已经做到的" asks which; it does not presume

@@ -388,3 +388,21 @@ def test_a_question_quoting_a_figure_stands_alone_after_another(engine):
 def test_kinds_of_a_thing_are_the_items_of_its_breakdown(engine):
     a = engine.ask("198个平台分为哪些类型，各多少个？")
     assert a.found and "产业共性技术创新平台13个" in a.answer and "产业技术创新综合服务平台18个" in a.answer
+
+
+def test_english_comparison_sides_keep_their_own_time_and_figure(engine):
+    a = engine.ask("Which is larger, the 1510 projects approved in 2017 or the 376 projects funded in the "
+                   "12th Five-Year Plan period?")
+    assert a.kind == "compare" and "**1510项**" in a.answer and "**376项**" in a.answer and "by 1134" in a.answer
+    # a side that names a figure the letter does not give it: compared with the letter's own, and told so
+    a = engine.ask("Which is larger, the 1510 projects approved in 2017 or the 999 projects funded in the "
+                   "12th Five-Year Plan period?")
+    assert "by 511" not in a.answer and "**61个**" not in a.answer
+    assert "not 999" in a.answer and "by 1134" in a.answer
+
+
+def test_more_a_or_b_is_a_comparison_not_a_yes(engine):
+    a = engine.ask("Are there more provincial engineering technology research centers or key laboratories "
+                   "newly approved in 2017?")
+    assert a.kind == "compare" and a.answer.startswith("**61个**") and "36个" in a.answer
+    assert not a.answer.startswith("**Yes")
