@@ -682,9 +682,10 @@ class AnswerBuilder:
         return lead + sent[start:tail_end]
 
     def _places_in(self, text: str) -> list[str]:
-        """Places of a text in order (parenthesised asides left out: 清华启迪(沈阳)科技园 is not in 沈阳)."""
+        """Places of a text in order (parenthesised asides left out: 清华启迪(沈阳)科技园 is not in 沈阳;
+        nor a document's title: 《辽宁省重点实验室…评估规则》 says nothing of where the laboratories are)."""
         gazetteer = places_list()
-        plain = re.sub(r"[(（][^)）]*[)）]", "", text)
+        plain = re.sub(r"[(（][^)）]*[)）]|《[^》]*(?:》|$)|^[^《》]*》", "", text)
         return [w.word for w in segmenter(self.cache_dir).cut(plain) if w.flag == "ns" or w.word in gazetteer]
 
     def _listed_places(self, clause: str) -> list[str]:
