@@ -20,7 +20,9 @@ from rag.questions import (
     LEXICON,
     UNIT_GROUPS,
     Question,
+    alternatives,
     analyze,
+    asks_when,
     intent_of,
     is_yes_no,
     letter_form,
@@ -434,6 +436,10 @@ class AnswerBuilder:
             return None
         if q.asked and not any(q.asked in sent for _, _, sent, _ in best):
             return None  # "要准备什么材料": a passage that never says 材料 does not answer it
+        source = self.letters[best[0][1].doc].source
+        if _HOW_TO.search(q.text) and q.verbs and not any(
+                alt in source for v in q.verbs for alt in [v, *alternatives(v)]):
+            return None  # "个人怎么申请…": how to do what the letter never writes of is not in it
         if q.english and self.scorer.relevance(q, best[0][2] + best[0][1].title) < 0.75:
             return None  # a passage must carry most of what an English question names, not one word of it
         if q.english and untranslated_words(q.text) and self.scorer.relevance(q, best[0][2] + best[0][1].title) < 0.8:
@@ -574,7 +580,8 @@ class AnswerBuilder:
         in one sentence of §4.3, 俄罗斯、白俄罗斯、乌克兰 in the next)."""
         found: list[str] = []
         quotes: list[tuple[Section, str]] = []
-        for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=4):
+        # sentences tie on a short question (那国内是跟哪个省合作); the first with a place of the kind asked answers
+        for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=8):
             if quotes and section.id != quotes[0][0].id:
                 continue
             # a further list of places in the same section needs less of the question's words
@@ -725,13 +732,18 @@ class AnswerBuilder:
                 before = re.split(r"[，,；;。]", sent[:at])[-1]
             else:
                 # where the act or its object starts; an English question by its glossary renderings
-                words = q.terms or translate_terms(q.text)
+                # the act's verb first: a term can sit inside the doer's own name (科技 in 省科技厅)
+                words = [v for v in q.verbs if v in sent] or q.terms or translate_terms(q.text)
                 acts = [sent.find(t) for t in words if t in sent and t not in sent[:4]]
                 before = sent[: min(acts)] if acts else ""
             orgs = [o.lstrip("和与及、") for o in _ORG.findall(before) if o not in q.text]
             if orgs:
                 cite = Citation(section.doc, section.id, section.label, sent)
-                return Answer(question, f"**{'、'.join(dict.fromkeys(orgs))}**\n\n> {sent} {cite.marker()}",
+                who = "、".join(dict.fromkeys(orgs))
+                # "哪年由哪个部门…" asks both: the date written with the act comes first
+                if asks_when(q.text) and (dates := [d for d in _DATE.findall(before) if d not in q.text]):
+                    who = f"{dates[-1]} · {who}"
+                return Answer(question, f"**{who}**\n\n> {sent} {cite.marker()}",
                               True, (cite,), "fact", self._status_of(section, sent), resolved)
         return None
 
@@ -753,7 +765,7 @@ class AnswerBuilder:
         for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
             if not self._coverage_ok(q, sent, 0.7):
                 continue
-            dates = re.findall(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?", sent)
+            dates = _DATE.findall(sent)
             new = [d for d in dates if d not in q.text and (not day_level or "月" in d)]
             if new:
                 cite = Citation(section.doc, section.id, section.label, sent)
@@ -871,10 +883,12 @@ _FULL_NAME = re.compile(r"全称|全名|是什么的简称|是什么意思|指�
 _DIFFERS_ZH = {"year": "年份不同", "status": "计划与实绩不同", "level": "级别不同"}
 _DIFFERS_EN = {"year": "a different year", "status": "plan versus result", "level": "a different level"}
 # how a plan turned out, asked without a year ("盘锦高新区后来升国家级成功了没有？")
+_HOW_TO = re.compile(r"怎么|怎样|如何|咋|how (?:do|does|can|to)\b", re.I)
 _LATER = re.compile(r"后来|最后|最终|结果如何|成功了?没有|成没成|有没有成功|成功了吗|进展如何|落实得怎么样|现在怎么样了|turn(?:ed)? out|in the end|eventually", re.I)
 _OUTCOME = re.compile(r"成功了?没有|成功了吗|完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|实际(?:新增|完成|达到|实现|建成|有)|完成没有|有没有完成|是否完成|年底|did\b|achieved|was met|were met|turned out", re.I)
 _OTHER_DOCUMENT = re.compile(r"《[^》]+》|那(?:个|份)文件|实施意见|暂行规定|管理办法|实施办法|方案|细则|通知|规划")
 _THIS_LETTER = re.compile(r"答复|回复|这封|这份|本信|该信|\breply\b|\bletter\b", re.I)
+_DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?")
 _ORG = re.compile(r"(?:省|市|国家|中科院)?[\u4e00-\u9fff]{0,6}?(?:厅|局|委员会|省委|市委|办公厅|政府|科学院|研究院|大学)(?=[、,，和与共联]|$)")
 _LIST_FRAME = frozenset({"与", "和", "及", "推动", "推进", "支持", "加强", "等"})
 _ENUM_LEAD = re.compile(r"^.*?(?:围绕|包括|从|与|按照|以|建立和完善|完善|推动|支持)|^其中")

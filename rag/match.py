@@ -308,7 +308,7 @@ def _as_money(counted: str) -> str:
     if any(word in counted for word in _LETTER_MONEY):
         return counted
     # 能贷多少钱 asks for 贷款, 投了多少 for 投资
-    return next((word for word in _LETTER_MONEY[1:] if word[0] in counted), "资金")
+    return next((word for word in ("贷款", "投资") if word[0] in counted), "资金")
 
 
 def _shares_word(a: str, b: str) -> bool:

@@ -72,6 +72,11 @@ _PERSON = re.compile(r"谁|哪位|什么人|负责人|院长|主任|厅长|局�
 _AGENT = re.compile(r"谁(?:来|一起|共同|联合)?(?:印发|发布|发的|下发|制定|出台|设立|组织|实施|牵头|负责|批准|承担)|哪家单位|哪个单位|哪些单位|哪个部门|哪些部门|哪[两几三]个部门|哪家机构|哪个机构|由谁|谁牵头|哪家牵头|which (?:department|agency|organi[sz]ation|unit)", re.I)
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪(?:几|些|[一二两三四五六七八九十])?个?(?:城市|市|省份|省|国家|地区|地市)(?![\u4e00-\u9fff]*(?:部门|单位))|地址|位置|where|which (?:[\w-]+ ){0,2}(?:province|provinces|city|cities|country|countries|place|places|zones?|regions?|districts?)\b", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
+
+
+def asks_when(text: str) -> bool:
+    """The question asks for a date (哪年, 什么时候, when), whatever else it asks."""
+    return bool(_WHEN.search(text))
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
 _FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次|个|家)数[？?]?$|(?:数量|数目|个数|总数|家数|人数|次数|金额|规模|(?<=[\u4e00-\u9fff]{2})(?<![多少无参函倍])数)(?:目标|指标)?(?:是|为|有)?(?:多少)?[？?。]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
                          r"what(?:'s| is| was| are) the (?:[\w-]+ ){0,3}(?:number|amount|target|rate|goal|figure|count)|\brate\b|percent", re.I)
@@ -194,7 +199,8 @@ def counted_phrase(question: str) -> str:
     # "…的数量/目标/名额" name the kind of answer, not the thing counted
     before = re.sub(r"(?:的)?(?:数量|数目|总数|规模|目标|指标|名额|次数|人数|金额|额度|数额|数字|增速|预期|情况)+$", "", before)
     before = re.sub(r"(?:现在|目前|今年|去年|要|将|计划|希望|想要|预计|的)+$", "", before)
-    before = re.sub(r"^(?:(?:19|20)\d{2}年|今年|去年|全省|我省|咱们省|辽宁省?|的)+", "", before)
+    # when and whose (目前, 辽宁省) frame the count; the thing counted follows them
+    before = re.sub(r"^(?:(?:19|20)\d{2}年|今年|去年|截至目前|截至|目前|现在|当前|至今|迄今|全省|我省|咱们省|辽宁省?|的)+", "", before)
     before = re.sub(r"^(?:希望|想要|预计|计划|打算|准备)+", "", before)
     phrase = _drop_trailing_verbs(before)
     return "" if phrase in stopwords() else phrase
@@ -363,6 +369,13 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
                 unknown.append(word)
                 if flag in _NAME_FLAGS or (flag == "eng" and word.isupper() and word not in _FILLER_ACRONYMS):
                     unknown_names.append(word)
+        # A word right before the question word narrows what is asked for (国内哪个省, 国外哪些高校):
+        # the answer's type, not a thing the letter must name; places among them are checked below.
+        # Being words the letter never writes, they cannot count against a passage that answers either.
+        narrowing = {w for w in unknown if w not in unknown_names
+                     and re.search(re.escape(w) + r"的?(?:是|跟|和|与|同|在)*(?:哪|什么)", core)}
+        unknown = [w for w in unknown if w not in narrowing]
+        terms = [t for t in terms if t not in narrowing]
         # A place the question names (丹东, 德国) must be where the answer is; one the letter never
         # names (吉林) cannot be answered from it.
         for place in places():

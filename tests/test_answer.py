@@ -406,3 +406,45 @@ def test_more_a_or_b_is_a_comparison_not_a_yes(engine):
                    "newly approved in 2017?")
     assert a.kind == "compare" and a.answer.startswith("**61个**") and "36个" in a.answer
     assert not a.answer.startswith("**Yes")
+
+
+def test_whom_the_letter_replies_to_is_its_addressee(engine):
+    for q in ("Who is this letter a reply to?", "Who was the suggestion from?"):
+        a = engine.ask(q)
+        assert a.kind == "meta" and a.answer.startswith("**丁桦**"), q
+    assert engine.ask("Who replied to the suggestion?").answer.startswith("**辽宁省科学技术厅**")
+
+
+def test_a_doer_and_its_year_are_found_even_when_a_term_sits_in_its_name(engine):
+    # 科技 of the question is also inside 省科技厅: the act's verb marks where the doer ends
+    a = engine.ask("辽宁省科技发展“十三五”规划是哪年由哪个部门组织制定完成的？")
+    assert a.found and a.answer.startswith("**2015年 · 省科技厅**")
+    assert [c.section for c in a.citations] == ["0.1"]
+
+
+def test_a_word_narrowing_the_asked_type_is_not_a_missing_subject(engine):
+    # the letter never writes 国内; it narrows "which province", it is not a thing the letter must name
+    a = engine.ask("辽宁和国内哪个省开展对口科技合作？")
+    assert a.found and "江苏省" in a.answer.split("\n")[0] and a.citations[0].section == "4.3"
+    b = engine.ask("那国内是跟哪个省合作？", [Turn("辽宁跟国外哪些国家开展科技合作？", engine.ask("辽宁跟国外哪些国家开展科技合作？"))])
+    assert b.found and "江苏省" in b.answer.split("\n")[0]
+    # a place the letter never names still cannot be answered
+    assert not engine.ask("日本哪个城市和辽宁开展科技合作？").found
+
+
+def test_a_time_word_opening_the_counted_phrase_is_not_a_qualifier(engine):
+    a = engine.ask("目前辽宁省拥有的国家重点实验室数量是多少？")
+    assert a.found and a.answer.startswith("**19个**") and a.citations[0].section == "0.2"
+
+
+def test_english_hyphenated_level_is_read_as_the_letters_level(engine):
+    right = engine.ask("Is the target for provincial-level and above maker spaces 200?")
+    wrong = engine.ask("Is the target for provincial-level and above maker spaces 300?")
+    assert right.kind == wrong.kind == "check"
+    assert right.answer.startswith("**Yes") and wrong.answer.startswith("**No")
+    assert "200家" in wrong.answer and right.citations[0].section == "5.3"
+
+
+def test_how_to_do_what_the_letter_never_writes_of_is_not_found(engine):
+    assert not engine.ask("个人怎么申请国家自然科学基金青年项目？").found
+    assert engine.ask("怎么促进科技成果转化？").found
