@@ -40,12 +40,22 @@ def is_followup(question: str, letter_text: str = "") -> bool:
         return False  # "哪些指标是120家": the figure it quotes is what it asks about
     if letter_text and any(len(p) >= 4 for p in letter_phrases(bare, letter_text)):
         return False  # it names a thing of the letter in the letter's words (众创空间要备案多少家)
+    if letter_text and overview.cues()["summary"].search(bare) and _names_topic(bare, letter_text):
+        return False  # "人才方面有哪些安排": an overview of a topic it names itself
     return len(bare) <= 10 and not TIME_WORD.search(bare) and not re.search(r"[A-Za-z]", bare) and not _named(bare)
 
 
 # a figure a person puts forward to be checked, with nothing else named: 是30个吗 / 我记得是80家，对吗
 _CLAIM = re.compile(r"^(?:我)?(?:印象里|印象中|记得|听说|看到)?(?:好像|应该)?(?:是|有)?(?P<fig>\d+(?:\.\d+)?\s*(?:个|家|项|名|次|条|所|亿元|万元|元|%)(?:以上)?)"
                     r"[，,\s]*(?:对吗|对不对|没错吧|是吗|是不是|吧|吗|对吧|对|没错|是)?$")
+
+
+def _names_topic(text: str, letter_text: str) -> bool:
+    """Names a topic of the letter: a noun the letter writes that is neither a kind of answer nor a
+    word of the overview's frame (措施, 安排, 方面)."""
+    return any(len(w.word) >= 2 and (w.flag[:1] in {"n", "j"} or w.flag == "vn") and w.word in letter_text
+               and w.word not in ANSWER_TYPE_WORDS and not overview.cues()["frame"].search(w.word)
+               for w in segmenter().cut(text))
 
 
 def _claimed_figure(fragment: str) -> str:

@@ -12,7 +12,7 @@ from functools import lru_cache
 import jieba
 
 from rag.figures import figures_of
-from rag.questions import LEXICON, Question, alternatives, letter_phrases, segmenter
+from rag.questions import LEXICON, Question, alternatives, letter_phrases, segmenter, stopwords
 from rag.retrieve import translate_groups
 from rag.scoring import Scorer, bigrams
 from rag.structure import cn_numeral, section_named
@@ -87,8 +87,11 @@ def _read_scope(q: Question, letter: Letter, scorer: Scorer) -> Scope | None:
     terms = _topic_terms(q, letter)
     if cues()["done"].search(text):
         # "what did the research fund achieve": the point of the work done that speaks of it, if one does
-        done = [s for s in _children(letter, "0") if terms and scorer.overlap(" ".join(terms), s.text) >= 0.6]
-        return Scope("section", done[0].id if len(done) == 1 else "0")
+        shares = {s.id: scorer.overlap(" ".join(terms), s.text) if terms else 0.0 for s in _children(letter, "0")}
+        best = max(shares.values(), default=0.0)
+        # one point far ahead of the others (平台 is 0.2's, though 0.1 names one too) is the one asked of
+        done = [sid for sid, share in shares.items() if share >= 0.6 and share >= 0.85 * best]
+        return Scope("section", done[0] if len(done) == 1 else "0")
     if not terms and q.intent == "target" and set(q.years) <= {_plan_year(letter)} \
             and (q.years or not cues()["letter"].search(text)):
         # "2018年的主要工作安排", "What are the main plans for 2018?": the plans are the numbered parts
@@ -191,7 +194,8 @@ def _topic_terms(q: Question, letter: Letter) -> list[str]:
         if _YEAR.fullmatch(t) or cues()["frame"].search(t) or cues()["letter"].fullmatch(t) or any(t in p for p in named):
             continue
         if len(t) >= 4 and letter.source.count(t) < 2:
-            out.extend(w for w in jieba.lcut_for_search(t) if len(w) >= 2 and w != t and w in letter.source)
+            out.extend(w for w in jieba.lcut_for_search(t) if len(w) >= 2 and w != t and w in letter.source
+                       and w not in stopwords())  # 目前为止 → not 目前
         elif t in letter.source or any(a in letter.source for a in alternatives(t)):
             out.append(t)
     return list(dict.fromkeys(out))
@@ -344,14 +348,25 @@ def _section_overview(question: str, resolved: str, letter: Letter, section: Sec
     return Answer(question, f"{head}\n\n{body}", True, (cite,), "overview", "unknown", resolved, outcome="answered")
 
 
+def _titles(term: str, part: Section, letter: Letter) -> bool:
+    """The term is in the part's title and in the titles of most of its items."""
+    items = _children(letter, part.id)
+    return term in part.title and bool(items) and sum(term in c.title for c in items) >= len(items) / 2
+
+
 def _topic_overview(question: str, resolved: str, letter: Letter, terms: tuple[str, ...], q: Question,
                     scorer: Scorer, max_sections: int = 6) -> Answer | None:
     """Every section that speaks of the topic, with the sentences that do: those headed by it first,
     then in the letter's order."""
     # words most of the letter uses (科技, 建设) do not say what a section is about
     leaves = [s for s in letter.sections if s.id != "0" and not (s.depth == 0 and _children(letter, s.id))]
-    specific = [t for t in terms if sum(t in s.text for s in leaves) <= 0.4 * len(leaves)]
+    # ... unless one numbered part and most of its items are titled by it (人才 in 壮大科技人才队伍 and
+    # in each of its three items): that part is about it, while 发展 in 支撑产业创新发展 is only a word of it
+    parts = [s for s in letter.sections if s.depth == 0 and s.id != "0" and s.title]
+    titling = {t: owners[0].id for t in terms if len(owners := [p for p in parts if _titles(t, p, letter)]) == 1}
+    specific = [t for t in terms if t in titling or sum(t in s.text for s in leaves) <= 0.4 * len(leaves)]
     terms = tuple(specific) or terms
+    titled_parts = {titling[t] for t in terms if t in titling}
     forms = {t: [t, *alternatives(t), *short_names(t, letter.source)] for t in terms}
     weights = {t: scorer.weight(bigrams(t)) or 1.0 for t in terms}
     hits = []
@@ -362,9 +377,10 @@ def _topic_overview(question: str, resolved: str, letter: Letter, terms: tuple[s
         found = [(sent, sum(weights[t] for t, alts in forms.items() if any(a in sent for a in alts))) for sent in sentences]
         headed = bool(s.title) and s.title in found[0][0][:len(s.title) + 4]
         body = found[1:] if headed else found  # the heading aside
-        if headed and any(w > 0 for _, w in found[:1]):
-            # the section is about the topic (it is in its heading): all of it, before the rest
-            hits.append((2 * max(w for _, w in found), s, [sent for sent, _ in body]))
+        if headed and any(w > 0 for _, w in found[:1]) or s.parent in titled_parts:
+            # the section is about the topic (it is in its heading, or its part's): all of it, before the rest
+            top_weight = sum(weights.values()) if s.parent in titled_parts else max(w for _, w in found)
+            hits.append((2 * top_weight, s, [sent for sent, _ in body]))
         elif any(w > 0 for _, w in body):
             hits.append((max(w for _, w in body), s, [sent for sent, w in body if w > 0][:3]))
     if not hits:

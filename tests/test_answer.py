@@ -448,3 +448,23 @@ def test_english_hyphenated_level_is_read_as_the_letters_level(engine):
 def test_how_to_do_what_the_letter_never_writes_of_is_not_found(engine):
     assert not engine.ask("个人怎么申请国家自然科学基金青年项目？").found
     assert engine.ask("怎么促进科技成果转化？").found
+
+
+def test_work_done_on_one_topic_is_the_point_of_it(engine):
+    a = engine.ask("介绍一下辽宁在创新平台建设上已经取得的成绩")
+    assert a.kind == "overview" and [c.section for c in a.citations] == ["0.2"]
+    # a time word (到目前为止) is not the topic: all the work done
+    b = engine.ask("到目前为止辽宁在科技方面已经做了哪些工作？")
+    assert [c.section for c in b.citations] == ["0.1", "0.2", "0.3", "0.4"]
+
+
+def test_a_topic_that_titles_a_part_gathers_all_its_items(engine):
+    a = engine.ask("在科技人才培养和引进上有哪些措施？")
+    assert [c.section for c in a.citations][:3] == ["6.1", "6.2", "6.3"] and "人才特区" in a.answer
+
+
+def test_an_overview_naming_its_own_topic_stands_alone(engine):
+    first = engine.ask("介绍一下辽宁在创新平台建设上已经取得的成绩")
+    a = engine.ask("人才方面有哪些安排？", [Turn("介绍一下辽宁在创新平台建设上已经取得的成绩", first)])
+    assert a.resolved_question == "人才方面有哪些安排？"
+    assert {c.section for c in a.citations} >= {"6.1", "6.2", "6.3"}
