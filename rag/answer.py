@@ -726,10 +726,17 @@ class AnswerBuilder:
         for _, section, sent, _ in self._best_sentences(q, evidence, retrieval, n=3):
             if not self._coverage_ok(q, sent, 0.6, section):
                 continue
-            if named and named[0] in sent:
+            document = named[0] if named else ""
+            if not named and (fit := {t: self.scorer.relevance(q, t) for t in re.findall(r"《[^》]+》", sent)}):
+                # a document named in other words ("the Interim Provisions on post-subsidy…", 后补助那个规定):
+                # the title of this sentence that carries most of the question
+                document = max(fit, key=fit.get) if max(fit.values()) >= 0.3 else ""
+            if document and document in sent:
                 # "《…》是哪两个部门发的": the bodies in the clause that names the document
-                at = sent.find(named[0])
-                before = re.split(r"[，,；;。]", sent[:at])[-1]
+                at = sent.find(document)
+                before = re.split(r"[，,；;。]", sent[:at])[-1].split("《")[0]
+                # the doers end where the act starts (省科技厅|制定下发了《…》和《…评估规则》)
+                before = next((before[:end] for end in range(len(before), 0, -1) if _ORG.search(before[:end])), before)
             else:
                 # where the act or its object starts; an English question by its glossary renderings
                 # the act's verb first: a term can sit inside the doer's own name (科技 in 省科技厅)
@@ -886,7 +893,9 @@ _DIFFERS_EN = {"year": "a different year", "status": "plan versus result", "leve
 _HOW_TO = re.compile(r"怎么|怎样|如何|咋|how (?:do|does|can|to)\b", re.I)
 _LATER = re.compile(r"后来|最后|最终|结果如何|成功了?没有|成没成|有没有成功|成功了吗|进展如何|落实得怎么样|现在怎么样了|turn(?:ed)? out|in the end|eventually", re.I)
 _OUTCOME = re.compile(r"成功了?没有|成功了吗|完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|实际(?:新增|完成|达到|实现|建成|有)|完成没有|有没有完成|是否完成|年底|did\b|achieved|was met|were met|turned out", re.I)
-_OTHER_DOCUMENT = re.compile(r"《[^》]+》|那(?:个|份)文件|实施意见|暂行规定|管理办法|实施办法|方案|细则|通知|规划")
+# English titles are capitalised: "the Opinions on improving…", "the Interim Provisions…", "the 13th Five-Year Plan"
+_OTHER_DOCUMENT = re.compile(r"《[^》]+》|那(?:个|份)文件|实施意见|暂行规定|管理办法|实施办法|方案|细则|通知|规划"
+                             r"|\b(?:Opinions|Provisions|Measures|Rules|Regulations|Notice|Plan|Guidelines)\b")
 _THIS_LETTER = re.compile(r"答复|回复|这封|这份|本信|该信|\breply\b|\bletter\b", re.I)
 _DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?")
 _ORG = re.compile(r"(?:省|市|国家|中科院)?[\u4e00-\u9fff]{0,6}?(?:厅|局|委员会|省委|市委|办公厅|政府|科学院|研究院|大学)(?=[、,，和与共联]|$)")

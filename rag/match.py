@@ -91,7 +91,7 @@ class FigureMatcher:
         modifier_words = [w for w in content_words(modifiers, self.cache_dir) if len(w) >= 2 and w in self.all_text]
         # the letter's names in the question that say what is counted (工程研究中心 in 多少个工程研究中心)
         thing_anchors = [p for p in q.anchors if counted and (p in q.counted or q.counted in p or _shares_word(p, counted))]
-        asked_levels = levels_in(q.text)
+        asked_levels = levels_fitting(levels_in(q.text))
         full, near = [], []
         for e in evidence:
             for f in self.by_section.get((e.section.doc, e.section.id), []):
@@ -325,6 +325,15 @@ def _level_words() -> list[tuple[str, re.Pattern]]:
 def levels_in(text: str) -> set[str]:
     """The administrative levels a text states (national, provincial, provincial and above)."""
     return {level for level, pattern in _level_words() if pattern.search(text)}
+
+
+def levels_fitting(asked: set[str]) -> set[str]:
+    """The stated levels that answer the asked ones: 省级 and 省级以上 are read as one (people say
+    "provincial-level" of what the letter counts 省级以上), 国家级 is never the count of 省级以上."""
+    out = set(asked)
+    if asked & {"provincial", "provincial_up"}:
+        out |= {"provincial", "provincial_up"}
+    return out
 
 
 def _lead_words(first_piece: str) -> str:

@@ -6,7 +6,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, reduce
 from pathlib import Path
 
 from rag.figures import FIGURE  # one figure grammar for letter and question
@@ -69,7 +69,7 @@ _NEGATED_ASIDE = re.compile(
 # "…多少家——我说的是产业技术创新平台": the clarification names the thing.
 _CLARIFIED = re.compile(r"(?:我说的是|我问的是|指的是|说的是|我是说)[“\"]?([^？?。”\"]+)")
 _PERSON = re.compile(r"谁|哪位|什么人|负责人|院长|主任|厅长|局长|领导|who\b|whom", re.I)
-_AGENT = re.compile(r"谁(?:来|一起|共同|联合)?(?:印发|发布|发的|下发|制定|出台|设立|组织|实施|牵头|负责|批准|承担)|哪家单位|哪个单位|哪些单位|哪个部门|哪些部门|哪[两几三]个部门|哪家机构|哪个机构|由谁|谁牵头|哪家牵头|which (?:department|agency|organi[sz]ation|unit)", re.I)
+_AGENT = re.compile(r"谁(?:来|一起|共同|联合)?(?:印发|发布|发的|下发|制定|出台|设立|组织|实施|牵头|负责|批准|承担)|哪家单位|哪个单位|哪些单位|哪个部门|哪些部门|哪[两几三]个部门|哪家机构|哪个机构|由谁|谁牵头|哪家牵头|which (?:department|agency|organi[sz]ation|unit)|by whom|who (?:set up|established|issued|released|published|launched|organi[sz]ed|implemented|approved|drew up|formulated|jointly|co-?\w+)", re.I)
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪(?:几|些|[一二两三四五六七八九十])?个?(?:城市|市|省份|省|国家|地区|地市)(?![\u4e00-\u9fff]*(?:部门|单位))|地址|位置|where|which (?:[\w-]+ ){0,2}(?:province|provinces|city|cities|country|countries|place|places|zones?|regions?|districts?)\b", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
 
@@ -314,7 +314,9 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     figures = [m[0] for m in FIGURE.finditer(letter_form(core, letter_text)) if not (m["unit"] == "年" and not m["tail"])]
     years = years_of(core, signed_year)
     unit_group = unit_group_of(core)
-    intent = intent_of(core)
+    # a name the letter writes that ends in 计划/规划 (省自然科学基金计划, 三年行动计划) names a programme, not a plan
+    named_plans = [] if english else [p for p in letter_phrases(core, letter_text, min_chars=4) if re.search(r"[计规]划$", p)]
+    intent = intent_of(reduce(lambda t, p: t.replace(p, " "), named_plans, core))
     if years and signed_year:
         # A stated year decides the tense: "2017年…计划" asks about what was done in 2017.
         intent = "result" if max(years) < signed_year else "target"

@@ -468,3 +468,30 @@ def test_an_overview_naming_its_own_topic_stands_alone(engine):
     a = engine.ask("人才方面有哪些安排？", [Turn("介绍一下辽宁在创新平台建设上已经取得的成绩", first)])
     assert a.resolved_question == "人才方面有哪些安排？"
     assert {c.section for c in a.citations} >= {"6.1", "6.2", "6.3"}
+
+
+def test_provincial_and_provincial_and_above_are_read_as_one_level(engine):
+    a = engine.ask("Is the target for provincial-level maker spaces 200?")
+    assert a.kind == "check" and a.answer.startswith("**Yes") and a.citations[0].section == "5.3"
+    # national is never the count of 省级以上
+    assert not engine.ask("国家级众创空间要备案多少家？").found
+
+
+def test_a_programme_named_plan_is_not_a_plan_intent(engine):
+    a = engine.ask("基金计划利用和吸纳的社会资金有多少钱？")
+    assert a.found and a.answer.startswith("**共5082.1万元**") and a.status == "result"
+
+
+def test_the_doers_of_a_document_named_in_other_words(engine):
+    cases = {
+        "Who issued the Interim Provisions on post-subsidy management of provincial science and technology plans and special funds?": "省科技厅、省财政厅",
+        "Who issued the Opinions on improving the management of provincial fiscal research project funds?": "辽宁省委、省政府办公厅",
+        "后补助管理的那个暂行规定是哪两个部门发的？": "省科技厅、省财政厅",
+        "评估规则是哪个部门制定的？": "省科技厅",
+    }
+    for q, who in cases.items():
+        a = engine.ask(q)
+        assert a.kind == "fact" and a.answer.startswith(f"**{who}**"), q
+        assert a.citations[0].section == "0.4"
+    b = engine.ask("When was the Liaoning public-interest scientific research fund set up, and by whom?")
+    assert b.answer.startswith("**2011年 · 省科技厅、省财政厅**")
