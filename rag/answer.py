@@ -130,8 +130,6 @@ class AnswerBuilder:
                 and (signed_year and q.years and max(q.years) >= signed_year or not q.years and _LATER.search(q.text))):
             # A letter cannot report how its own year, or a later one, turned out: only what it planned.
             return self._not_found(question, resolved, q, closest, "outcome after the letter's date")
-        if q.kind == "verify" and compare.is_comparison_text(q.text) and not is_yes_no(q.text, q.english):
-            q = replace(q, kind="passage")  # "A的1510项和B的999项，哪个多" asks which, not whether
         handler = {
             "figure": self._figure_answer,
             "verify": self._verify_answer,

@@ -7,22 +7,15 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rag.figures import FIGURE, figures_of, status_words
+from rag.figures import FIGURE, UNITS, figures_of, status_words
 from rag.followup import TIME_WORD, resolve_followup
-from rag.questions import UNIT_GROUPS, Question, counted_phrase, segmenter
+from rag.questions import COMPARISON, UNIT_GROUPS, Question, counted_phrase, segmenter
 from rag.types import Answer, Citation, Figure, Turn
 
 if TYPE_CHECKING:
     from rag.answer import AnswerBuilder
     from rag.retrieve import Retrieval
 
-# "A和B哪个多", "比2017年多还是少", "相差多少", "Which is larger, A or B?"
-_COMPARE = re.compile(
-    r"哪(?:个|类|一个|一类|项|一项)?(?:更|比较)?(?:多|少|大|小|高|低)|哪(?:个|类|一个|项)[^，,？?]{0,8}?(?:更|比较)(?:多|少|大|小|高|低)|多还是少|大还是小|高还是低|(?:多|少)了?几个|相差|差(?:了)?多少|差距"
-    r"|比.{1,30}?(?:多|少|高|低|大|小)(?:吗|呢|多少|几)?|相比|对比|比较|一样(?:吗|的吗|多)?|相同|相等|\bsame\b|\bequal\b"
-    r"|\b(?:more|fewer|less|larger|bigger|higher|lower|greater|smaller)\b.{0,80}?\b(?:than|or)\b|\bcompare|\bwhich is (?:larger|bigger|higher|more)",
-    re.I,
-)
 _CONNECTOR = re.compile(r"和|与|跟|同|还是|相比|对比|比|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|compared (?:with|to)", re.I)
 # "哪些指标是120家", "哪两项都是增长15%": the figures that share a quoted value
 # "几项是增长15%的": how many of them have it, which the listing of them answers too
@@ -42,17 +35,13 @@ class Side:
     figure: Figure
 
 
-def is_comparison_text(text: str) -> bool:
-    return bool(_COMPARE.search(text))
-
-
 def compose(builder: AnswerBuilder, question: str, resolved: str, q: Question, retrieval: Retrieval) -> Answer | None:
     if q.figures and _WHAT_COUNTS.search(q.text):
         return _what_counts(builder, question, resolved, q)
     which = _WHICH.search(q.text)
     if which and not q.figures and _SHARED.search(q.text):
         return _shared_values(builder, question, resolved, q)
-    if (which and q.figures and q.text.find(q.figures[0]) > which.start() and not _COMPARE.search(q.text)
+    if (which and q.figures and q.text.find(q.figures[0]) > which.start() and not COMPARISON.search(q.text)
             and q.kind != "verify"):
         return _same_value(builder, question, resolved, q)
     if m := _QUALIFIER_ASK.search(q.text):
@@ -61,7 +50,7 @@ def compose(builder: AnswerBuilder, question: str, resolved: str, q: Question, r
         return _ratio(builder, question, resolved, q, retrieval)
     if _SUM.search(q.text):
         return _sum(builder, question, resolved, q, retrieval)
-    if _COMPARE.search(q.text):
+    if COMPARISON.search(q.text):
         return _pair(builder, question, resolved, q, retrieval)
     return None
 
@@ -259,7 +248,7 @@ def _subjects(text: str) -> tuple[str, str] | None:
         left, right = m[1].strip(" ,"), re.sub(r"[?？.!]+$", "", m[2]).strip(" ,")
         return (left, right) if left and right else None
     core = _THAN.sub(lambda m: "比" + m[1], text)  # "比2017年新批的多还是少" → "比2017年新批的"
-    core = _COMPARE.sub("", core)
+    core = COMPARISON.sub("", core)
     core = re.sub(r"[，,]?\s*(?:哪(?:个|类|一个|项)?|which(?: one)?|多几个|多少)?\s*[？?。！!]*$", "", core.strip(), flags=re.I)
     m = _CONNECTOR.search(core)
     if not m:
@@ -273,6 +262,11 @@ _MORE_X_OR_Y = re.compile(r"^(?:are|were|is|was|did|does|do|has|have|had)\b.{0,2
 _THAN = re.compile(r"比(.{1,30}?)(?:更)?(?:多|少|高|低|大|小)(?:了)?(?:还是(?:多|少|高|低|大|小))?(?:吗|呢|多少|几个?)?")
 
 
+def _how_many(side: str) -> str:
+    """An English side as a question of its own: "the number of X" → "How many X?"."""
+    return "How many " + re.sub(r"^(?:the\s+)?(?:number|amount|count)\s+of\s+|^the\s+", "", side, flags=re.I) + "?"
+
+
 def _second_question(first: str, right: str, english: bool) -> str:
     """The other side as a question of its own, borrowing what the first side says and it does not:
     a bare thing takes the first side's frame (工程研究中心 → 2017年新批的工程研究中心有多少);
@@ -284,7 +278,7 @@ def _second_question(first: str, right: str, english: bool) -> str:
         return right + "有多少"  # "十二五期间资助的项目" has its own time: nothing is borrowed
     if english and len(re.findall(r"[A-Za-z]{3,}", right)) >= 3:
         # "the projects funded during the 12th Five-Year Plan" names its own thing and time
-        return "How many " + re.sub(r"^(?:the\s+)?(?:number|amount|count)\s+of\s+|^the\s+", "", right, flags=re.I) + "?"
+        return _how_many(right)
     if english or sum(map(len, nouns)) >= 3:
         base = Answer(first, "", True, resolved_question=first)
         return resolve_followup(right, [Turn(first, base)], force=True)
@@ -305,7 +299,8 @@ def _without_values(side: str) -> str:
     return re.sub(r"多少(?![个家项名次条所人万亿元%])", "多少" + m[2], bare, count=1)
 
 
-_VALUE_WITH_UNIT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(人次|万元|亿元|个|家|项|名|次|条|所|人|元|%)")
+# a value with the unit the letter counts it in (the figure grammar's units; a year is no value)
+_VALUE_WITH_UNIT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(" + "|".join(map(re.escape, (u for u in UNITS if u != "年"))) + ")")
 
 
 def _pair(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Retrieval) -> Answer | None:
@@ -316,7 +311,7 @@ def _pair(builder: AnswerBuilder, question, resolved, q: Question, retrieval: Re
     if re.search(r"多少|几|how many|how much", left, re.I):
         first = left
     elif q.english:
-        first = "How many " + re.sub(r"^(?:the\s+)?(?:number|amount|count)\s+of\s+|^the\s+", "", left, flags=re.I) + "?"
+        first = _how_many(left)
     else:
         first = left + "有多少"
     second = _second_question(first, right, q.english)

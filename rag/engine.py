@@ -12,12 +12,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.answer import AnswerBuilder
-from rag.compare import asks_of_shown, is_comparison_text, over_shown
+from rag.compare import asks_of_shown, over_shown
 from rag.figures import figures_of
 from rag.followup import item_of_previous_part, resolve_followup, split_compound, split_each, with_item_named
 from rag.index import IndexReport, LetterIndex, Progress, StoreError, check_data_dir, make_client, memory_client
 from rag.llm import AnswerStream, ModelStatus, answer_deadline
-from rag.questions import analyze, official_wording, segmenter, written_form
+from rag.questions import analyze, is_comparison_text, official_wording, segmenter, written_form
 from rag.retrieve import HybridRetriever, make_retriever
 from rag.settings import Settings
 from rag.structure import section_named

@@ -87,6 +87,19 @@ _YES_NO_EN = re.compile(r"^(?:is|are|was|were|did|does|do|has|have|will|would|ca
 _YES_NO_ZH = re.compile(r"(?:吗|对不对|对吧|没错吧|是这样吧)[？?。!！\s]*$|是不是|是否")
 
 
+# "A和B哪个多", "比2017年多还是少", "相差多少", "Which is larger, A or B?"
+COMPARISON = re.compile(
+    r"哪(?:个|类|一个|一类|项|一项)?(?:更|比较)?(?:多|少|大|小|高|低)|哪(?:个|类|一个|项)[^，,？?]{0,8}?(?:更|比较)(?:多|少|大|小|高|低)|多还是少|大还是小|高还是低|(?:多|少)了?几个|相差|差(?:了)?多少|差距"
+    r"|比.{1,30}?(?:多|少|高|低|大|小)(?:吗|呢|多少|几)?|相比|对比|比较|一样(?:吗|的吗|多)?|相同|相等|\bsame\b|\bequal\b"
+    r"|\b(?:more|fewer|less|larger|bigger|higher|lower|greater|smaller)\b.{0,80}?\b(?:than|or)\b|\bcompare|\bwhich is (?:larger|bigger|higher|more)",
+    re.I,
+)
+
+
+def is_comparison_text(text: str) -> bool:
+    return bool(COMPARISON.search(text))
+
+
 def is_yes_no(text: str, english: bool) -> bool:
     """A question to be answered yes or no (a check of what it states)."""
     return bool((_YES_NO_EN if english else _YES_NO_ZH).search(text.strip()))
@@ -342,6 +355,8 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         kind = "list"
     else:
         kind = "passage"
+    if kind == "verify" and is_comparison_text(text) and not is_yes_no(text, english):
+        kind = "passage"  # "A的1510项和B的999项，哪个多" asks which, not whether
     terms, unknown, unknown_names, verbs = [], [], [], set()
     names: list[list[str]] = []
     if not english:

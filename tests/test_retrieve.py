@@ -52,3 +52,15 @@ def test_glossary_terms_are_found_with_other_joining_words_and_plurals():
     assert untranslated_words("For the strategic base of major technical equipment, which fields are prioritized?") == ["prioritized"]
     # a year and a frame word are not a topic, whatever the glossary pairs them as
     assert translate_groups("What's the 2018 target for new high-tech enterprises?") == [["高新技术企业"], ["2018"]]
+
+
+def test_vectors_are_asked_only_when_the_text_lane_has_no_clear_winner(engine, monkeypatch):
+    calls = []
+    embeddings = engine.retriever.index.embeddings
+    original = embeddings.embed_query
+    monkeypatch.setattr(embeddings, "embed_query", lambda text: calls.append(text) or original(text))
+    clear = engine.retriever.rank("2017年新批准组建省级工程技术研究中心多少个？")
+    assert clear.sections[0][0].metadata["section"] == "0.2" and calls == []
+    engine.retriever.rank("辽宁现在一共有几个国家级高新区？")  # near-tied sections: the vectors decide
+    engine.retriever.rank("How many provincial key laboratories were added in 2017?")  # English always
+    assert len(calls) == 2
