@@ -495,3 +495,10 @@ def test_the_doers_of_a_document_named_in_other_words(engine):
         assert a.citations[0].section == "0.4"
     b = engine.ask("When was the Liaoning public-interest scientific research fund set up, and by whom?")
     assert b.answer.startswith("**2011年 · 省科技厅、省财政厅**")
+
+
+def test_how_a_topic_is_planned_is_an_overview_of_it(engine):
+    a = engine.ask("人才队伍建设这块怎么规划？")
+    assert a.kind == "overview" and [c.section for c in a.citations][:2] == ["6", "6.1"]
+    # 规划 frames the question; it is not a topic that pulls in the 十三五 plan of §0.1
+    assert [c.section for c in engine.ask("农业这块怎么规划的？").citations] == ["2.5", "3.3"]
