@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _CONNECTOR = re.compile(r"和|与|跟|同|还是|相比|对比|比|\bvs\.?|\bversus\b|\band\b|\bor\b|\bthan\b|compared (?:with|to)", re.I)
 # "哪些指标是120家", "哪两项都是增长15%": the figures that share a quoted value
 # "几项是增长15%的": how many of them have it, which the listing of them answers too
-_WHICH = re.compile(r"哪些|哪几|哪两|哪[一二三四五六七八九十]|什么指标|(?:几|多少)[项个条处][^，,？?]{0,4}?都?(?:是|为)"
+_WHICH = re.compile(r"哪些|哪几|哪两|哪[一二三四五六七八九十]|什么指标|(?:几|多少)[项个条处][^，,？?]{0,6}?都?(?:是|为)"
                     r"|\bwhich\b|\bwhat\b|\bhow many (?:targets|figures|goals|items)\b", re.I)
 # "500家以上是什么指标？", "8500次以上指的是什么？": what a quoted figure counts
 _WHAT_COUNTS = re.compile(r"是(?:个)?什么(?:指标|数字?|目标)|指(?:的是)?什么|说的是什么|是哪(?:个|项|一项)(?:指标|目标|数字)|(?:什么|哪个)意思|"

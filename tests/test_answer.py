@@ -502,3 +502,17 @@ def test_how_a_topic_is_planned_is_an_overview_of_it(engine):
     assert a.kind == "overview" and [c.section for c in a.citations][:2] == ["6", "6.1"]
     # 规划 frames the question; it is not a topic that pulls in the 十三五 plan of §0.1
     assert [c.section for c in engine.ask("农业这块怎么规划的？").citations] == ["2.5", "3.3"]
+
+
+def test_a_conversation_in_a_field_holds_a_twice_counted_figure_to_it(engine):
+    first = engine.ask("农业方面计划新增多少个新品种？")
+    a = engine.ask("那要突破多少项重大关键技术？", [Turn("农业方面计划新增多少个新品种？", first)])
+    assert a.found and a.answer.startswith("**10项以上**") and a.citations[0].section == "2.5"
+    # with no field before it, the province-wide count answers and the narrow one stands beside it
+    b = engine.ask("今年计划突破多少项重大关键技术？")
+    assert b.answer.startswith("**60项**") and "10项以上" in b.answer
+
+
+def test_how_many_targets_are_a_value_with_words_between(engine):
+    a = engine.ask("信里有几个指标的目标是增长15%？分别是什么？")
+    assert a.found and {c.section for c in a.citations} == {"2.1", "4.1"}
