@@ -55,8 +55,8 @@ def compose(builder: AnswerBuilder, question: str, resolved: str, q: Question, r
     return None
 
 
-# "资助的项目里，转化了成果的占多大比例": a part of a whole, as a share
-_RATIO = re.compile(r"(?:大概|大约|大致|约)?占(?:了)?(?:总数的?|全部的?|其中的?)?(?:(?:多大|多少|几成|百分之几)(?:的)?(?:比例|比重)?|(?:的)?(?:比例|比重))|(?:比例|比重|占比)(?:是|为|有)?(?:多少|多大|几)"
+# "资助的项目里，转化了成果的占多大比例": a part of a whole, as a share; 占多少个 asks the part's count
+_RATIO = re.compile(r"(?:大概|大约|大致|约)?占(?:了)?(?:总数的?|全部的?|其中的?)?(?:(?:多大|多少(?![个家项名所次条人位件])|几成|百分之几)(?:的)?(?:比例|比重)?|(?:的)?(?:比例|比重))|(?:比例|比重|占比)(?:是|为|有)?(?:多少|多大|几)"
                     r"|\bwhat (?:share|percentage|proportion|fraction)\b|\bwhat percent\b", re.I)
 _WHOLE = re.compile(r"^(.{2,40}?)(?:里面|里|之中|当中|中)[，,]?(?:有|其中)?(.+)$")
 
@@ -153,6 +153,8 @@ def _ratio(builder: AnswerBuilder, question, resolved, q: Question, retrieval: R
     part = builder.figure_for(f"{m[1]}里，{said}有多少", q, retrieval)  # the part, in the whole's frame
     if part is None or part == whole:
         part = builder.figure_for(f"{said}有多少", q, retrieval)  # the whole's name outweighed the part's
+    if part is not None and (own := _whole_of_breakdown(builder, part)):
+        whole = own  # "198个…,其中…13个": the figure the 其中 breaks down is its whole
     if whole is None or part is None or whole == part or not whole.value:
         return None
     if not any(whole.unit in g and part.unit in g for g in UNIT_GROUPS.values()) or _base(part) > _base(whole):
@@ -160,6 +162,16 @@ def _ratio(builder: AnswerBuilder, question, resolved, q: Question, retrieval: R
     share = 100 * _base(part) / _base(whole)  # 2922万元 of 1.5亿元 is 19.5%, not 1948%
     head = f"约**{share:.1f}%**：{part.item}，占{whole.item}的{share:.1f}%（{_number(part.value)}÷{_number(whole.value)}，由信中数字算得）。"
     return replace(_listing(builder, question, resolved, q, head, [whole, part]), kind="compare")
+
+
+def _whole_of_breakdown(builder: AnswerBuilder, part: Figure) -> Figure | None:
+    """The figure right before the 其中 that opens the part's breakdown, in the same sentence."""
+    at = part.sentence.find("其中")
+    if at < 0 or at > part.sentence.find(part.item.replace("其中", "", 1)):
+        return None
+    before = [f for f in figures_of(builder.letters[part.doc]) if f.section == part.section and f.sentence == part.sentence
+              and 0 <= part.sentence.find(f.item) < at and f.unit not in ("%",)]
+    return before[-1] if before else None
 
 
 def _quote_line(builder: AnswerBuilder, f: Figure) -> tuple[str, Citation]:

@@ -516,3 +516,12 @@ def test_a_conversation_in_a_field_holds_a_twice_counted_figure_to_it(engine):
 def test_how_many_targets_are_a_value_with_words_between(engine):
     a = engine.ask("信里有几个指标的目标是增长15%？分别是什么？")
     assert a.found and {c.section for c in a.citations} == {"2.1", "4.1"}
+
+
+def test_a_part_of_a_breakdown_is_a_share_of_the_figure_it_breaks_down(engine):
+    # 13个 is 其中 of the 198个 in its own sentence, not of 2018's 50家 new platforms in §1.1
+    a = engine.ask("产业技术创新平台里，产业共性技术创新平台占多大比例？")
+    assert a.answer.startswith("约**6.6%**") and {c.section for c in a.citations} == {"0.2"}
+    # 占多少个 asks for the part's count, not a share
+    b = engine.ask("这些产业技术创新平台里，产业共性技术创新平台占多少个？")
+    assert b.answer.startswith("**13个**")
