@@ -376,12 +376,17 @@ def _number(value: float) -> str:
 # with nothing named of its own
 _OF_SHOWN = re.compile(r"^(?:那|那么)?(?:这|那)?(?:两个|两者|二者|俩|两项|两个数字?|它们|他们)?(?:的)?(?:数字|数)?(?:加起来|加在一起|相加|合计|之和|总和|一共|总共|共|"
                        r"相差|差|差距|哪个多|哪个大|谁多)+(?:了|是|有)?(?:多少|几|多大)?(?:个|家|项|名)?(?:呢|吗)?$"
+                       r"|^(?:多|少)了?(?:几|多少)(?:个|家|项|名)?(?:呢|吗)?$"  # 多几个, after 哪个多
                        r"|^(?:and\s+)?(?:what(?:'s| is) )?(?:the )?(?:sum|total|difference)(?: of (?:them|those|the two|both))?$"
                        r"|^(?:add them up|(?:and )?(?:together|combined|in total)|how many (?:together|combined|in total))$", re.I)
 
 
 def asks_of_shown(text: str) -> bool:
-    return bool(_OF_SHOWN.match(re.sub(r"[？?。!！\s]+$", "", text.strip())))
+    """Asks only of the figures just shown: every piece of it (哪个多？多几个？) is a sum, a difference or which."""
+    pieces = [p for p in re.split(r"[？?。!！，,；;\s]+", text.strip()) if p]
+    if not pieces or (len(pieces) > 1 and any(re.search(r"[A-Za-z]", p) for p in pieces)):
+        return bool(_OF_SHOWN.match(re.sub(r"[？?。!！\s]+$", "", text.strip())))
+    return all(_OF_SHOWN.match(p) for p in pieces) and not all(re.match(r"(?:多|少)了?(?:几|多少)", p) for p in pieces)
 
 
 def over_shown(builder: AnswerBuilder, question: str, q: Question, shown: list[Figure]) -> Answer | None:

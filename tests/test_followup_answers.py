@@ -76,3 +76,11 @@ def test_english_check_in_times_is_not_answered_with_enterprises(engine):
 def test_english_question_about_what_the_letter_has_no_word_for(engine):
     a = engine.ask("What is the population of Liaoning province?")
     assert not a.found
+
+
+def test_which_is_more_and_by_how_much_of_the_last_two_figures(engine):
+    history = []
+    for q in ("2017年新批准了多少个省级工程技术研究中心？", "工程研究中心呢？"):
+        history.append(Turn(q, engine.ask(q, history)))
+    a = engine.ask("哪个多？多几个？", history)
+    assert a.found and "多22个" in a.answer.split("\n")[0]
