@@ -887,8 +887,9 @@ def _clause_at(text: str, pos: int) -> str:
 _FULL_NAME = re.compile(r"全称|全名|是什么的简称|是什么意思|指的是什么|指什么|stands? for|full name|short for", re.I)
 _DIFFERS_ZH = {"year": "年份不同", "status": "计划与实绩不同", "level": "级别不同"}
 _DIFFERS_EN = {"year": "a different year", "status": "plan versus result", "level": "a different level"}
-# how a plan turned out, asked without a year ("盘锦高新区后来升国家级成功了没有？")
+# how something is done ("个人怎么申请…")
 _HOW_TO = re.compile(r"怎么|怎样|如何|咋|how (?:do|does|can|to)\b", re.I)
+# how a plan turned out, asked without a year ("盘锦高新区后来升国家级成功了没有？")
 _LATER = re.compile(r"后来|最后|最终|结果如何|成功了?没有|成没成|有没有成功|成功了吗|进展如何|落实得怎么样|现在怎么样了|turn(?:ed)? out|in the end|eventually", re.I)
 _OUTCOME = re.compile(r"成功了?没有|成功了吗|完成了|实现了|达到了|达成了|落实了|最后|结果如何|效果如何|怎么样了|实际(?:新增|完成|达到|实现|建成|有)|完成没有|有没有完成|是否完成|年底|did\b|achieved|was met|were met|turned out", re.I)
 # English titles are capitalised: "the Opinions on improving…", "the Interim Provisions…", "the 13th Five-Year Plan"

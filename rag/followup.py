@@ -51,11 +51,9 @@ _CLAIM = re.compile(r"^(?:我)?(?:印象里|印象中|记得|听说|看到)?(?:�
 
 
 def _names_topic(text: str, letter_text: str) -> bool:
-    """Names a topic of the letter: a noun the letter writes that is neither a kind of answer nor a
-    word of the overview's frame (措施, 安排, 方面)."""
-    return any(len(w.word) >= 2 and (w.flag[:1] in {"n", "j"} or w.flag == "vn") and w.word in letter_text
-               and w.word not in ANSWER_TYPE_WORDS and not overview.cues()["frame"].search(w.word)
-               for w in segmenter().cut(text))
+    """Names a topic of the letter: a noun the letter writes that is not a word of the overview's
+    frame (措施, 安排, 方面)."""
+    return any(w in letter_text and not overview.cues()["frame"].search(w) for w in _nouns(text))
 
 
 def _claimed_figure(fragment: str) -> str:
@@ -63,10 +61,15 @@ def _claimed_figure(fragment: str) -> str:
     return m["fig"].replace(" ", "") if m else ""
 
 
+def _nouns(text: str) -> list[str]:
+    """The nouns of two or more characters that are not a kind of answer."""
+    return [w.word for w in segmenter().cut(text)
+            if len(w.word) >= 2 and (w.flag[:1] in {"n", "j"} or w.flag == "vn") and w.word not in ANSWER_TYPE_WORDS]
+
+
 def _has_noun(text: str) -> bool:
-    """Names a thing of its own: a noun of two or more characters that is not a kind of answer."""
-    return any(len(w.word) >= 2 and (w.flag[:1] in {"n", "j"} or w.flag == "vn") and w.word not in ANSWER_TYPE_WORDS
-               for w in segmenter().cut(text))
+    """Names a thing of its own."""
+    return bool(_nouns(text))
 
 
 def _topic_of(question: str) -> str:

@@ -176,13 +176,13 @@ class FigureMatcher:
         # ... unless the conversation is in that field: the previous answer cited its section
         # (农业方面… then "那要突破多少项重大关键技术": agriculture's 10项以上)
         in_field = narrow is not None and f"{narrow.doc}:{narrow.section}" in retrieval.preferred
-        if len(full) > 1 and counted and not in_field and self._narrowed(full[0].figure, counted, q.text):
+        if len(full) > 1 and counted and not in_field and self._narrowed(narrow, counted, q.text):
             # The letter counts this thing twice, once narrowed to a field the question does not name
             # (重大关键技术: 全年60项, and 制约…现代农业发展的 10项以上): the general count answers,
             # and the narrow one is shown beside it.
             general = next((c for c in full[1:] if not self._narrowed(c.figure, counted, q.text)), None)
             if general:
-                also = [full[0].figure]
+                also = [narrow]
                 full = [general] + [c for c in full if c is not general]
         return Match(
             full=[(c.score, c.figure) for c in full],

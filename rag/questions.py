@@ -72,11 +72,6 @@ _PERSON = re.compile(r"谁|哪位|什么人|负责人|院长|主任|厅长|局�
 _AGENT = re.compile(r"谁(?:来|一起|共同|联合)?(?:印发|发布|发的|下发|制定|出台|设立|组织|实施|牵头|负责|批准|承担)|哪家单位|哪个单位|哪些单位|哪个部门|哪些部门|哪[两几三]个部门|哪家机构|哪个机构|由谁|谁牵头|哪家牵头|which (?:department|agency|organi[sz]ation|unit)|by whom|who (?:set up|established|issued|released|published|launched|organi[sz]ed|implemented|approved|drew up|formulated|jointly|co-?\w+)", re.I)
 _PLACE = re.compile(r"哪里|在哪|哪儿|什么地方|哪(?:几|些|[一二两三四五六七八九十])?个?(?:城市|市|省份|省|国家|地区|地市)(?![\u4e00-\u9fff]*(?:部门|单位))|地址|位置|where|which (?:[\w-]+ ){0,2}(?:province|provinces|city|cities|country|countries|place|places|zones?|regions?|districts?)\b", re.I)
 _WHEN = re.compile(r"哪一年|哪年|何时|什么时候|哪天|哪一天|几月|日期|when\b|what year|what date", re.I)
-
-
-def asks_when(text: str) -> bool:
-    """The question asks for a date (哪年, 什么时候, when), whatever else it asks."""
-    return bool(_WHEN.search(text))
 _LIST = re.compile(r"哪些|哪[一二两三四五六七八九十几]|包括什么|包括哪|有什么|分别|都有|具体指|哪类|哪种|which|what are|list", re.I)
 _FIGURE_ASK = re.compile(r"多少|\b(?:growth|numeric|numerical) target\b|\btarget (?:is|was) set\b|什么数|啥数|多少数|(?:目标|总|人|次|个|家)数[？?]?$|(?:数量|数目|个数|总数|家数|人数|次数|金额|规模|(?<=[\u4e00-\u9fff]{2})(?<![多少无参函倍])数)(?:目标|指标)?(?:是|为|有)?(?:多少)?[？?。]?$|\bsize\b|how large|how big|\bbudget\b|\bcost\b|\bgoal for\b|\btarget for\b|(?<![那这近前好哪])几(?![年天月乎类种方面])|多大|规模|how many|how much|by how much|"
                          r"what(?:'s| is| was| are) the (?:[\w-]+ ){0,3}(?:number|amount|target|rate|goal|figure|count)|\brate\b|percent", re.I)
@@ -98,6 +93,11 @@ COMPARISON = re.compile(
 
 def is_comparison_text(text: str) -> bool:
     return bool(COMPARISON.search(text))
+
+
+def asks_when(text: str) -> bool:
+    """The question asks for a date (哪年, 什么时候, when), whatever else it asks."""
+    return bool(_WHEN.search(text))
 
 
 def is_yes_no(text: str, english: bool) -> bool:
@@ -328,7 +328,8 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
     years = years_of(core, signed_year)
     unit_group = unit_group_of(core)
     # a name the letter writes that ends in 计划/规划 (省自然科学基金计划, 三年行动计划) names a programme, not a plan
-    named_plans = [] if english else [p for p in letter_phrases(core, letter_text, min_chars=4) if re.search(r"[计规]划$", p)]
+    anchors = [] if english else letter_phrases(core, letter_text)
+    named_plans = [p for p in anchors if len(p) >= 4 and re.search(r"[计规]划$", p)]
     intent = intent_of(reduce(lambda t, p: t.replace(p, " "), named_plans, core))
     if years and signed_year:
         # A stated year decides the tense: "2017年…计划" asks about what was done in 2017.
@@ -441,7 +442,7 @@ def analyze(question: str, letter_text: str, signed_year: int | None, cache_dir:
         figures=figures,
         last_term=_last_term_before_ask(core, terms, cache_dir),
         excluded=excluded,
-        anchors=[] if english else letter_phrases(core, letter_text),
+        anchors=anchors,
         asked="" if english else asked_noun(core, cache_dir),
     )
 
